@@ -1,0 +1,300 @@
+"""The operator's control API (``/_sandbox/...``): scenario, reset, quota and survey states, clock, journal,
+explain, participations, faults. Loopback clients only unless the server was started to allow others."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from simulator.domain import questions as qid
+from simulator.domain.clock import parse_instant
+from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundError
+from simulator.domain.faults import FaultRule
+from simulator.domain.inventory_codec import quota_state_from_dict, state_to_dict, survey_state_from_dict
+from simulator.domain.model import Participation, QuotaState, Survey, SurveyState
+from simulator.scenario.loader import load_text
+
+from .context import backend, base_url
+from .errors import json_response
+
+bp = Blueprint("control", __name__, url_prefix="/_sandbox")
+
+
+@bp.before_request
+def loopback_only() -> None:
+    if current_app.config.get("CONTROL_ALLOW_REMOTE"):
+        return
+    addr = request.remote_addr or "127.0.0.1"
+    try:
+        loopback = ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ForbiddenError("The control API answers loopback clients only (start with --control-from-anywhere).")
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequestError("Send a JSON object.")
+    return body
+
+
+@bp.get("/scenario")
+def show_scenario() -> Response:
+    store = backend().store
+    snap = store.inventory.snapshot()
+    panels = [
+        {
+            "PanelGUID": p.guid,
+            "Name": p.name,
+            "Culture": p.culture,
+            "CountryID": p.country_id,
+            "API_AUTH_KEY": p.api_key,
+            "PARTNER_AUTH_KEY": p.reference_data_key or None,
+            "EsEnabled": p.es_enabled,
+            "Members": store.members.count(p.guid),
+            "Surveys": len(snap.surveys_for(p.culture)),
+        }
+        for p in snap.panels.values()
+    ]
+    return json_response(
+        {
+            "Name": store.meta.get("scenario_name"),
+            "Source": store.meta.get("scenario_source"),
+            "BaseURL": base_url(),
+            "Clock": store.meta.clock().to_dict(),
+            "Panels": panels,
+        }
+    )
+
+
+@bp.post("/scenario")
+def load_scenario() -> Response:
+    text = request.get_data(as_text=True)
+    if not text.strip():
+        raise BadRequestError("Send the scenario file (YAML or JSON) as the request body.")
+    scenario = load_text(text, request.args.get("name", "<posted scenario>"))
+    store = backend().store
+    store.load(scenario)
+    return json_response(scenario.summary())
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Reload the current scenario from scratch and clear the journal."""
+    store = backend().store
+    source, text = store.meta.get("scenario_source"), store.meta.get("scenario_text")
+    if not text:
+        raise BadRequestError("No scenario has been loaded yet.")
+    base = Path(source).parent if source and not source.startswith("<") else Path(".")
+    scenario = load_text(text, source or "<scenario>", base)
+    store.load(scenario, clear_journal=True)
+    return json_response(scenario.summary())
+
+
+def _survey_for_quota(quota_id: int) -> tuple[int, int]:
+    key = backend().store.inventory.survey_of_quota(quota_id)
+    if key is None:
+        raise NotFoundError(f"No quota {quota_id}.")
+    return key
+
+
+_QUOTA_COUNTS = {
+    "CompletesRequired": "completes_required",
+    "EstimatedCompletesRemaining": "estimated_completes_remaining",
+}
+
+
+@bp.put("/quotas/<int:quota_id>")
+def change_quota(quota_id: int) -> Response:
+    """Body: any of ``live``, ``es_enabled``, ``interval_unavailable``, ``EstimatedCompletesRemaining``,
+    ``CompletesRequired``, ``SubQuotas: {SubQuotaID: CurrentCompletes}``."""
+    body = _body()
+    state_changes = {k: v for k, v in body.items() if k in QuotaState.__slots__}
+
+    def change(s: Survey) -> None:
+        q = s.quota(quota_id)
+        assert q is not None
+        q.state = quota_state_from_dict({**state_to_dict(q.state), **state_changes})
+        for wire, attr in _QUOTA_COUNTS.items():
+            if wire in body:
+                setattr(q, attr, int(body[wire]))
+        for sq_id, completes in (body.get("SubQuotas") or {}).items():
+            for layer in q.layers:
+                for sq in layer.subquotas:
+                    if sq.subquota_id == int(sq_id):
+                        sq.current_completes = int(completes)
+
+    survey = backend().store.inventory.update_survey(*_survey_for_quota(quota_id), change)
+    q = survey.quota(quota_id)
+    assert q is not None
+    return json_response({"QuotaID": quota_id, "State": state_to_dict(q.state), "Live": q.state.live})
+
+
+@bp.put("/surveys/<int:survey_id>")
+def change_survey(survey_id: int) -> Response:
+    """Body: SurveyState fields (``status``, ``es_enabled``, ...) and ``EstimatedCompletesRemaining``; every
+    wave of the survey, or only ``WaveID`` when the body names one."""
+    body = _body()
+    inventory = backend().store.inventory
+    waves = [int(body["WaveID"])] if "WaveID" in body else inventory.waves(survey_id)
+    if not waves:
+        raise NotFoundError(f"No survey {survey_id}.")
+    state_changes = {k: v for k, v in body.items() if k in SurveyState.__slots__}
+
+    def change(s: Survey) -> None:
+        s.state = survey_state_from_dict({**state_to_dict(s.state), **state_changes})
+        if "EstimatedCompletesRemaining" in body:
+            s.estimated_completes_remaining = int(body["EstimatedCompletesRemaining"])
+
+    try:
+        changed = [inventory.update_survey(survey_id, wave, change) for wave in waves]
+    except KeyError:
+        raise NotFoundError(f"No survey {survey_id} wave {waves}.") from None
+    return json_response(
+        [{"SurveyID": s.survey_id, "WaveID": s.wave_id, "State": state_to_dict(s.state)} for s in changed]
+    )
+
+
+@bp.get("/clock")
+def get_clock() -> Response:
+    return json_response(backend().store.meta.clock().to_dict())
+
+
+@bp.put("/clock")
+def set_clock() -> Response:
+    body = _body()
+    try:
+        instant = parse_instant(str(body["now"]))
+    except (KeyError, ValueError):
+        raise BadRequestError('Send {"now": "2026-01-15T12:00:00Z", "frozen": true|false}.') from None
+    meta = backend().store.meta
+    setting = meta.clock().set_to(instant, frozen=bool(body.get("frozen", False)))
+    meta.set_clock(setting)
+    return json_response(setting.to_dict())
+
+
+@bp.post("/clock/advance")
+def advance_clock() -> Response:
+    body = _body()
+    seconds = float(body.get("seconds", 0)) + 60 * float(body.get("minutes", 0)) + 86400 * float(body.get("days", 0))
+    meta = backend().store.meta
+    setting = meta.clock().advance(seconds)
+    meta.set_clock(setting)
+    return json_response(setting.to_dict())
+
+
+@bp.get("/journal")
+def journal() -> Response:
+    a = request.args
+    try:
+        quota = int(a["quota"]) if a.get("quota") else None
+        after = int(a["after"]) if a.get("after") else None
+        limit = min(int(a.get("limit", 100)), 10_000)
+    except ValueError:
+        raise BadRequestError("quota, after and limit are whole numbers.") from None
+    entries = backend().store.journal.query(
+        route=a.get("route"),
+        member_code=a.get("member"),
+        quota_id=quota,
+        panel_guid=a.get("panel"),
+        since=a.get("since"),
+        until=a.get("until"),
+        after_id=after,
+        limit=limit,
+    )
+    return json_response({"Entries": [e.to_dict() for e in entries]})
+
+
+@bp.get("/explain")
+def explain() -> Response:
+    a = request.args
+    if not (a.get("member") and a.get("quota")):
+        raise BadRequestError("Give member=, quota= and (with several panels) panel=.")
+    b = backend()
+    panel = a.get("panel") or _only_panel()
+    decision, check = b.explain(panel, a["member"], int(a["quota"]))
+    return json_response(
+        {
+            "ResultCode": int(decision.code),
+            "Result": decision.code.name,
+            "Reason": decision.reason,
+            "Sampling": check.to_dict() if check else None,
+            "Tree": check.render() if check else None,
+        }
+    )
+
+
+def _only_panel() -> str:
+    panels = list(backend().store.inventory.snapshot().panels)
+    if len(panels) != 1:
+        raise BadRequestError(f"Several panels: add panel= (one of {', '.join(panels)}).")
+    return panels[0]
+
+
+_STATUS = {
+    "started": qid.STARTED,
+    "terminated": qid.TERMINATED,
+    "qualified": qid.QUALIFIED,
+    "quota_full": qid.QUOTA_FULL,
+}
+
+
+@bp.post("/participations")
+def add_participation() -> Response:
+    """Record history by hand (what the survey flow records when members take surveys)."""
+    body = _body()
+    b = backend()
+    panel = (body.get("panel") or _only_panel()).lower()
+    member = b.store.members.get(panel, str(body.get("member", "")))
+    if member is None:
+        raise NotFoundError(f"No member {body.get('member')} in panel {panel}.")
+    wave = int(body["wave"]) if body.get("wave") else None
+    survey = b.store.inventory.snapshot().survey(int(body.get("survey", 0)), wave)
+    status = _STATUS.get(body.get("status"), body.get("status"))
+    if survey is None or status not in qid.PARTICIPATION_STATUSES:
+        raise BadRequestError("Give an inventory survey= and status= (1, 3, 9, 10 or their names).")
+    at = parse_instant(body["at"]) if body.get("at") else b.store.now()
+    p = Participation(
+        panel,
+        member.member_code,
+        survey.survey_id,
+        survey.wave_id,
+        status,
+        at,
+        body.get("quota"),
+    )
+    with b.store.db.write() as conn:
+        b.store.members.add_participations(conn, [(p, member.account_group)])
+    return json_response({"Recorded": True, "At": at.astimezone(UTC).isoformat()}, 201)
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response({"Faults": [{"ID": i, **r.to_dict()} for i, r in backend().store.meta.faults()]})
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    body = _body()
+    try:
+        rule = FaultRule.from_dict(body)
+    except (ValueError, TypeError) as exc:
+        raise BadRequestError(f"Not a fault rule: {exc}") from None
+    return json_response({"ID": backend().store.meta.add_fault(rule), **rule.to_dict()}, 201)
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    backend().store.meta.clear_faults()
+    return json_response({"Faults": []})
+
+
+@bp.get("/health")
+def health() -> Response:
+    return json_response({"Status": "ok", "Time": datetime.now(UTC).isoformat()})

@@ -1,0 +1,82 @@
+"""What every External Sample request goes through first: the journal note, the API key, fault rules."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+
+from flask import g, request
+
+from simulator.domain.codes import ResultCode
+from simulator.domain.errors import BadRequestError, EsResultError, SandboxError
+from simulator.domain.model import Panel
+
+from .context import backend
+from .journaling import note
+
+
+class FaultStatusError(SandboxError):
+    """A fault rule's forced HTTP status, answered with ASP.NET's generic body."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__("An error has occurred." if status >= 500 else "The request is invalid.")
+        self.status = status
+
+
+def es_gate(
+    route: str, panel_guid: str, member_code: str | None = None, quota_id: int | None = None, need_es: bool = True
+) -> Panel:
+    note(route, panel_guid.strip().lower() or None, member_code, quota_id)
+    b = backend()
+    panel = b.authorize(panel_guid, request.headers.get("API_AUTH_KEY"))
+    apply_faults(route, panel.guid, member_code, quota_id)
+    if need_es:
+        b.require_es(panel)
+    return panel
+
+
+def apply_faults(route: str, panel: str, member: str | None, quota: int | None) -> None:
+    rule = backend().faults_for(route, panel, member, quota)
+    if rule is None:
+        return
+    g.journal_note = f"fault rule: {rule.to_dict()}"
+    if rule.latency_ms:
+        time.sleep(rule.latency_ms / 1000)
+    if rule.drop_connection:
+        _drop_connection()
+    if rule.http_status:
+        raise FaultStatusError(rule.http_status)
+    if rule.result_code is not None:
+        raise EsResultError(rule.result_code, "forced by a fault rule")
+
+
+def _drop_connection() -> None:
+    """Close the client's socket without an answer (only possible under the production server)."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    raise FaultStatusError(500)
+
+
+def quota_id_from(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise EsResultError(ResultCode.NO_QUOTA_ID, f"{text!r} is not a QuotaID") from None
+
+
+def member_code_from(text: str) -> str:
+    if not text.strip():
+        raise EsResultError(ResultCode.NO_MEMBER_CODE)
+    return text
+
+
+def bool_arg(value: str | None, name: str, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise BadRequestError(f"The value '{value}' is not valid for {name}: use true or false.")
+    return lowered == "true"

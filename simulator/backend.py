@@ -1,0 +1,195 @@
+"""The sandbox's operations, between the HTTP layer and the domain: gather state from the store, let the
+domain decide, record what changed. One instance per process, kept in ``app.extensions``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from simulator.domain.codes import ResultCode
+from simulator.domain.decisions import Decision, History, InviteRequest, decide
+from simulator.domain.errors import EsResultError, ForbiddenError
+from simulator.domain.faults import FaultRule
+from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
+from simulator.domain.listing import listed_quotas, survey_visible
+from simulator.domain.model import Invite, Panel, Quota, Survey
+from simulator.domain.sampling import QuotaCheck, check_quota
+from simulator.domain.settings import settings_list
+from simulator.store import Store
+
+RECONTACT_DEFAULT_PAGE = 10_000
+RECONTACT_MAX_PAGE = 10_000
+CACHE_SECONDS = 60
+INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
+
+
+def toluna_time(at: datetime) -> str:
+    """Toluna's CacheExpires style: ISO-8601 with seven fractional digits and ``Z``."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+@dataclass(slots=True)
+class InviteOutcome:
+    decision: Decision
+    invite: Invite | None
+    survey: Survey | None
+    quota: Quota | None
+
+
+class Backend:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._quotas_cache: dict[tuple[int, str, bool], bytes] = {}
+
+    # --- identity -------------------------------------------------------------------------------------
+    def authorize(self, panel_guid: str, api_key: str | None) -> Panel:
+        """API_AUTH_KEY opens only its own panels: a wrong key is 403, an unknown panel 400/3."""
+        snap = self.store.inventory.snapshot()
+        if not panel_guid.strip():
+            raise EsResultError(ResultCode.NO_PANEL_GUID)
+        if not api_key or not any(p.api_key == api_key for p in snap.panels.values()):
+            raise ForbiddenError("Forbidden: invalid API_AUTH_KEY.")
+        panel = snap.panels.get(panel_guid.strip().lower())
+        if panel is None:
+            raise EsResultError(ResultCode.PANEL_DOES_NOT_EXIST)
+        if panel.api_key != api_key:
+            raise ForbiddenError("Forbidden: this API_AUTH_KEY does not open this panel.")
+        return panel
+
+    @staticmethod
+    def require_es(panel: Panel) -> None:
+        if not panel.es_enabled:
+            raise EsResultError(ResultCode.PANEL_NOT_ES_ENABLED)
+
+    def faults_for(self, route: str, panel: str | None, member: str | None, quota: int | None) -> FaultRule | None:
+        """The first fault rule that applies, with one of its shots used (counted rules run out)."""
+        for fault_id, rule in self.store.meta.faults():
+            if rule.applies(route, panel, member, quota) and self.store.meta.consume_fault(fault_id):
+                return rule
+        return None
+
+    # --- GetQuotas ------------------------------------------------------------------------------------
+    def quotas_body(self, panel: Panel, include_routables: bool) -> bytes:
+        """The GetQuotas body. The survey list is cached per inventory version; CacheExpires is per request."""
+        snap = self.store.inventory.snapshot()
+        key = (snap.version, panel.guid, include_routables)
+        surveys = self._quotas_cache.get(key)
+        if surveys is None:
+            recontact = self.store.recontact.quotas_with_members(panel.guid)
+            listed = []
+            for s in snap.surveys_for(panel.culture):
+                quotas = listed_quotas(panel, s, recontact)
+                if quotas:
+                    listed.append(survey_to_wire(s, quotas, include_routables))
+            surveys = json.dumps(listed, separators=(",", ":"), ensure_ascii=False).encode()
+            self._quotas_cache = {k: v for k, v in self._quotas_cache.items() if k[0] == snap.version}
+            self._quotas_cache[key] = surveys
+        tail = f',"CountryID":{panel.country_id},"CacheExpires":"{self._cache_expires()}"}}'
+        return b'{"Surveys":' + surveys + tail.encode()
+
+    def _cache_expires(self) -> str:
+        return toluna_time(self.store.now() + timedelta(seconds=CACHE_SECONDS))
+
+    # --- QuotaStatus ----------------------------------------------------------------------------------
+    def quota_status(self, panel: Panel, quota_id: int) -> dict[str, Any]:
+        survey, quota = self._quota(panel, quota_id)
+        if survey.state.status != "open":
+            raise EsResultError(ResultCode.NO_QUOTA_ID, f"survey {survey.survey_id} is {survey.state.status}")
+        if not survey_visible(panel, survey) or not quota.state.es_enabled:
+            raise EsResultError(ResultCode.SURVEY_NOT_AVAILABLE_FOR_PARTNER)
+        wire = quota_to_wire(quota)
+        return {
+            "QuotaID": wire["QuotaID"],
+            "CountryID": panel.country_id,
+            "CompletesRequired": wire["CompletesRequired"],
+            "EstimatedCompletesRemaining": wire["EstimatedCompletesRemaining"],
+            "Layers": wire["Layers"],
+            "CacheExpires": self._cache_expires(),
+        }
+
+    def _quota(self, panel: Panel, quota_id: int) -> tuple[Survey, Quota]:
+        found = self.store.inventory.snapshot().quota(quota_id)
+        if found is None or found[0].culture != panel.culture:
+            raise EsResultError(ResultCode.NO_QUOTA_ID, f"no quota {quota_id} in {panel.culture}")
+        return found
+
+    # --- Recontact ------------------------------------------------------------------------------------
+    def recontact_page(self, panel: Panel, quota_id: int, max_results: int, after: str | None) -> dict[str, Any]:
+        survey, _ = self._quota(panel, quota_id)
+        if survey.state.status == "deleted":
+            raise EsResultError(ResultCode.SURVEY_DOES_NOT_EXIST)
+        if survey.state.status != "open":
+            raise EsResultError(ResultCode.NO_QUOTA_ID, f"survey {survey.survey_id} is {survey.state.status}")
+        if not survey.is_recontact:
+            raise EsResultError(ResultCode.SURVEY_NOT_FOR_RECONTACT)
+        codes, more = self.store.recontact.page(panel.guid, quota_id, after, max_results)
+        return {"MaxResults": len(codes), "HasAdditionalMembers": more, "MemberCodes": codes}
+
+    # --- GenerateInvite -------------------------------------------------------------------------------
+    def invite_request(self, panel: Panel, member_code: str, quota_id: int) -> InviteRequest:
+        """Everything the decision chain needs, read from the store in a handful of indexed queries."""
+        found = self.store.inventory.snapshot().quota(quota_id)
+        survey, quota = found if found and found[0].culture == panel.culture else (None, None)
+        member = self.store.members.get(panel.guid, member_code)
+        history = History()
+        if member is not None and survey is not None:
+            history = self.store.members.history(member, survey.survey_id, survey.wave_id)
+            if survey.is_recontact:
+                history.recontact_listed = self.store.recontact.listed(panel.guid, quota_id, member_code)
+        return InviteRequest(panel, member, quota, survey, self.store.now(), history)
+
+    def generate_invite(self, panel: Panel, member_code: str, quota_id: int) -> InviteOutcome:
+        r = self.invite_request(panel, member_code, quota_id)
+        survey, quota, history, now = r.survey, r.quota, r.history, r.now
+        decision = decide(r)
+        if not decision.ok:
+            return InviteOutcome(decision, None, survey, quota)
+        assert survey is not None and quota is not None
+        invite = next((i for i in history.open_invites if i.quota_id == quota_id), None)
+        if invite is None:
+            invite = Invite(
+                secrets.token_urlsafe(18), panel.guid, member_code, survey.survey_id, survey.wave_id, quota_id, now
+            )
+            self.store.members.add_invite(invite)
+        return InviteOutcome(decision, invite, survey, quota)
+
+    @staticmethod
+    def invite_body(outcome: InviteOutcome, panel: Panel, base_url: str, bulk: bool = False) -> dict[str, Any]:
+        s, inv = outcome.survey, outcome.invite
+        assert s is not None and inv is not None
+        partner = s.price_amount
+        body = {
+            "SurveyID" if bulk else "SurveyId": s.survey_id,
+            "WaveID": s.wave_id,
+            "QuotaID": inv.quota_id,
+            "MemberAmount": round(partner * panel.member_amount_share, 2),
+            "PartnerAmount": partner,
+            "URL": f"{base_url.rstrip('/')}{INVITE_PATH}?pgtid=20&od={inv.token}",
+            "LOI": s.state.invite_loi if s.state.invite_loi is not None else s.loi,
+            "IR": s.state.invite_ir if s.state.invite_ir is not None else s.ir,
+        }
+        if bulk:  # the bulk page lists URL, LOI, IR before the amounts
+            order = ("SurveyID", "WaveID", "QuotaID", "URL", "LOI", "IR", "MemberAmount", "PartnerAmount")
+            body = {k: body[k] for k in order}
+        return body
+
+    # --- Settings / explain ---------------------------------------------------------------------------
+    @staticmethod
+    def settings(panel: Panel) -> list[dict[str, str | None]]:
+        return settings_list(panel)
+
+    def explain(self, panel_guid: str, member_code: str, quota_id: int) -> tuple[Decision, QuotaCheck | None]:
+        """The decision GenerateInvite would take now, and the sampling tree even when an earlier gate fired."""
+        snap = self.store.inventory.snapshot()
+        panel = snap.panels.get(panel_guid.lower())
+        if panel is None:
+            raise EsResultError(ResultCode.PANEL_DOES_NOT_EXIST)
+        r = self.invite_request(panel, member_code, quota_id)
+        decision = decide(r)
+        check = decision.check
+        if check is None and r.member is not None and r.quota is not None:
+            check = check_quota(r.member, r.quota, r.now.date())
+        return decision, check

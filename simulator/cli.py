@@ -1,0 +1,189 @@
+"""``toluna-sandbox``: serve a scenario, look into a running sandbox, convert captured bodies."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.parse
+from collections.abc import Callable
+
+import requests
+
+from simulator.domain.errors import ScenarioError
+from simulator.scenario.loader import load_file
+from simulator.store import Store
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+Command = Callable[[argparse.Namespace], int]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from simulator.server import serve
+
+    store = Store(args.db)
+    try:
+        if args.scenario:
+            scenario = load_file(args.scenario)
+            if args.reset or store.meta.get("scenario_digest") != scenario.digest:
+                store.load(scenario, clear_journal=args.reset)
+                state = "loaded"
+            else:
+                state = "resumed (same scenario, state kept; --reset starts over)"
+        elif store.meta.get("scenario_digest") is None:
+            print("No scenario: pass --scenario FILE.", file=sys.stderr)
+            return 2
+        else:
+            state = "resumed"
+        _print_banner(store, args, state)
+    finally:
+        store.close()
+    serve(
+        args.db,
+        args.host,
+        args.port,
+        args.workers,
+        args.threads,
+        PUBLIC_URL=args.public_url,
+        CONTROL_ALLOW_REMOTE=args.control_from_anywhere,
+    )
+    return 0
+
+
+def _print_banner(store: Store, args: argparse.Namespace, state: str) -> None:
+    base = args.public_url or f"http://{args.host}:{args.port}"
+    snap = store.inventory.snapshot()
+    print(f"toluna-sandbox: scenario '{store.meta.get('scenario_name')}' {state}; database {args.db}")
+    print(f"  Base URL (IP_ES_URL = IP_CORE_URL = IP_REF_DATA_URL): {base}")
+    for p in snap.panels.values():
+        surveys = len(snap.surveys_for(p.culture))
+        print(
+            f"  Panel {p.name or p.culture}: PanelGUID {p.guid}  API_AUTH_KEY {p.api_key}  "
+            f"culture {p.culture}, {surveys} surveys, {store.members.count(p.guid)} members"
+        )
+        if p.reference_data_key:
+            print(f"    PARTNER_AUTH_KEY (reference data) {p.reference_data_key}")
+    first = next(iter(snap.panels.values()), None)
+    if first:
+        print("  Try:")
+        print(
+            f"    curl -H 'API_AUTH_KEY: {first.api_key}' "
+            f"{base}/IPExternalSamplingService/ExternalSample/{first.guid}/Quotas"
+        )
+    print(f"  Control API: {base}/_sandbox/scenario   OpenAPI: {base}/openapi.json")
+    sys.stdout.flush()
+
+
+def _control(args: argparse.Namespace, path: str, params: dict[str, object]) -> dict:
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    try:
+        resp = requests.get(f"{args.url.rstrip('/')}/_sandbox/{path}?{query}", timeout=30)
+    except requests.RequestException as exc:
+        raise SystemExit(f"toluna-sandbox: no sandbox answers at {args.url} ({exc.__class__.__name__})") from None
+    body = resp.json()
+    if resp.status_code >= 400:
+        raise SystemExit(f"toluna-sandbox: {resp.status_code} {body.get('Message', body)}")
+    return body
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    body = _control(
+        args,
+        "journal",
+        {
+            "route": args.route,
+            "member": args.member,
+            "quota": args.quota,
+            "panel": args.panel,
+            "since": args.since,
+            "until": args.until,
+            "limit": args.limit,
+        },
+    )
+    entries = body["Entries"]
+    if args.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    for e in entries:
+        code = f" ResultCode {e['result_code']}" if e["result_code"] is not None else ""
+        print(
+            f"#{e['id']} {e['at']} {e['method']} {e['path']}{'?' + e['query'] if e['query'] else ''} "
+            f"-> {e['status']}{code} ({e['duration_ms']} ms){'  ' + e['note'] if e['note'] else ''}"
+        )
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    body = _control(args, "explain", {"member": args.member, "quota": args.quota, "panel": args.panel})
+    if args.json:
+        print(json.dumps(body, indent=2))
+        return 0
+    print(f"GenerateInvite would answer: {body['Result']} ({body['ResultCode']}): {body['Reason']}")
+    if body.get("Tree"):
+        print(body["Tree"])
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_file(args.scenario)
+    print(json.dumps(scenario.summary(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toluna-sandbox", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="serve a scenario with the production server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--scenario", help="scenario file (YAML or JSON)")
+    p.add_argument("--db", default=".sandbox/sandbox.db", help="SQLite file; state survives restarts")
+    p.add_argument("--reset", action="store_true", help="reload the scenario even if the database holds it")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--public-url", help="base URL put in invite links (default: the request's host)")
+    p.add_argument("--control-from-anywhere", action="store_true", help="let non-loopback clients use /_sandbox")
+    p.set_defaults(func=cmd_serve)
+
+    for name, func, helptext in (
+        ("journal", cmd_journal, "print the request journal of a running sandbox"),
+        ("explain", cmd_explain, "why GenerateInvite gives a member a result code"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--url", default=DEFAULT_URL, help=f"the sandbox (default {DEFAULT_URL})")
+        p.add_argument("--panel", help="PanelGUID (needed when the sandbox has several panels)")
+        p.add_argument("--member", required=name == "explain")
+        p.add_argument("--quota", type=int, required=name == "explain")
+        p.add_argument("--json", action="store_true")
+        if name == "journal":
+            p.add_argument("--route", help="quotas, invite, invites, recontact, quota_status, settings")
+            p.add_argument("--since", help="sandbox time, ISO-8601")
+            p.add_argument("--until", help="sandbox time, ISO-8601")
+            p.add_argument("--limit", type=int, default=100)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("validate", help="check a scenario file and print what it declares")
+    p.add_argument("scenario")
+    p.set_defaults(func=cmd_validate)
+
+    try:
+        from simulator import cli_inventory
+    except ImportError:
+        pass
+    else:
+        cli_inventory.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScenarioError as exc:
+        print(f"toluna-sandbox: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

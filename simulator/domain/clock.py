@@ -1,0 +1,45 @@
+"""The sandbox clock: real time shifted by an offset, or frozen at an instant.
+
+Ages, daily limits and timeline entries are computed on this clock, so a scenario can say "it is the
+15th of January" and a test can advance a day without waiting for one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+
+def parse_instant(text: str) -> datetime:
+    """ISO-8601 (a trailing ``Z`` allowed); a naive value is taken as UTC."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(slots=True, frozen=True)
+class ClockSetting:
+    frozen_at: datetime | None = None
+    offset_seconds: float = 0.0
+
+    def now(self, wall: datetime | None = None) -> datetime:
+        if self.frozen_at is not None:
+            return self.frozen_at
+        return (wall or datetime.now(UTC)) + timedelta(seconds=self.offset_seconds)
+
+    def set_to(self, instant: datetime, frozen: bool, wall: datetime | None = None) -> ClockSetting:
+        if frozen:
+            return ClockSetting(frozen_at=instant)
+        wall = wall or datetime.now(UTC)
+        return ClockSetting(offset_seconds=(instant - wall).total_seconds())
+
+    def advance(self, seconds: float) -> ClockSetting:
+        if self.frozen_at is not None:
+            return ClockSetting(frozen_at=self.frozen_at + timedelta(seconds=seconds))
+        return ClockSetting(offset_seconds=self.offset_seconds + seconds)
+
+    def to_dict(self, wall: datetime | None = None) -> dict[str, object]:
+        return {
+            "Now": self.now(wall).isoformat().replace("+00:00", "Z"),
+            "Frozen": self.frozen_at is not None,
+            "OffsetSeconds": self.offset_seconds,
+        }

@@ -1,0 +1,327 @@
+"""Load a scenario file (YAML or JSON): parse, validate against ``scenario.json``, build domain objects,
+then check what a schema cannot (references, duplicates). Any problem raises one ``ScenarioError`` before
+anything reaches the store, so a bad file never half-loads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.domain import questions as qid
+from simulator.domain.clock import ClockSetting, parse_instant
+from simulator.domain.codes import ResultCode
+from simulator.domain.cultures import country_id
+from simulator.domain.errors import ScenarioError
+from simulator.domain.faults import FaultRule
+from simulator.domain.inventory_codec import quota_state_from_dict, survey_from_wire, survey_state_from_dict
+from simulator.domain.model import Member, MemberStatus, Panel, Participation, Survey
+from simulator.schemas import validator
+
+from .errors import schema_error
+from .model import RecontactList, Scenario
+from .population import generate_members
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STATUS_NAMES = {
+    "started": qid.STARTED,
+    "terminated": qid.TERMINATED,
+    "qualified": qid.QUALIFIED,
+    "quota_full": qid.QUOTA_FULL,
+}
+
+
+def load_file(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path), "", f"cannot read the file ({exc.strerror})", "check the path") from exc
+    return load_text(text, str(path), base_dir=path.parent)
+
+
+def parse_text(text: str, file: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = str(getattr(exc, "problem", None) or exc)
+        raise ScenarioError(file, where, f"not valid YAML: {problem}", "fix the syntax at that line") from exc
+
+
+def load_text(text: str, file: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    data = parse_text(text, file)
+    if not isinstance(data, dict):
+        raise ScenarioError(file, "", "the file does not hold a mapping", "start with keys such as 'panels:'")
+    data = _stringify_keys(data)
+    errors = list(validator("scenario").iter_errors(data))
+    if errors:
+        raise schema_error(file, errors)
+    scenario = _Builder(data, file, base_dir or Path("."), hashlib.sha256(text.encode()).hexdigest()).build()
+    scenario.text = text
+    return scenario
+
+
+def _stringify_keys(value: Any) -> Any:
+    """YAML reads ``1001007:`` as an int key; JSON Schema wants string keys."""
+    if isinstance(value, dict):
+        return {str(k): _stringify_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify_keys(v) for v in value]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+class _Builder:
+    def __init__(self, data: dict[str, Any], file: str, base_dir: Path, digest: str) -> None:
+        self.d, self.file, self.base_dir, self.digest = data, file, base_dir, digest
+
+    def fail(self, path: str, problem: str, fix: str) -> ScenarioError:
+        return ScenarioError(self.file, path, problem, fix)
+
+    def build(self) -> Scenario:
+        clock = self._clock()
+        today = clock.now().date() if clock else datetime.now(UTC).date()
+        panels = self._panels()
+        self.panel_guids = [p.guid for p in panels]
+        surveys = self._surveys({p.culture for p in panels})
+        members = self._members(today)
+        scn = Scenario(
+            name=str(self.d.get("name") or Path(self.file).stem),
+            source=self.file,
+            digest=self.digest,
+            description=str(self.d.get("description", "")),
+            panels=panels,
+            surveys=surveys,
+            members=members,
+            clock=clock,
+        )
+        scn.participations = self._participations(members, surveys, clock)
+        scn.recontact = self._recontact(surveys)
+        scn.faults = self._faults()
+        return scn
+
+    def _clock(self) -> ClockSetting | None:
+        c = self.d.get("clock")
+        if not c or "now" not in c:
+            return None
+        try:
+            instant = parse_instant(c["now"])
+        except ValueError as exc:
+            raise self.fail("clock.now", f"{c['now']!r} is not a time", "write e.g. 2026-01-15T12:00:00Z") from exc
+        return ClockSetting().set_to(instant, frozen=bool(c.get("frozen", False)))
+
+    def _panels(self) -> list[Panel]:
+        out, seen = [], set()
+        for i, p in enumerate(self.d["panels"]):
+            guid = p["guid"].lower()
+            if guid in seen:
+                raise self.fail(f"panels[{i}].guid", f"panel {guid} is declared twice", "give each panel its own GUID")
+            seen.add(guid)
+            culture = p["culture"].upper()
+            country = p.get("country_id") or country_id(culture)
+            if country is None:
+                raise self.fail(f"panels[{i}]", f"the sandbox does not know {culture}'s CountryID", "add 'country_id'")
+            fields = {k: v for k, v in p.items() if k not in ("guid", "culture", "country_id", "settings")}
+            for key in ("excluded_study_types", "excluded_customers"):
+                if key in fields:
+                    fields[key] = tuple(fields[key])
+            out.append(
+                Panel(
+                    guid=guid, culture=culture, country_id=int(country), settings=dict(p.get("settings", {})), **fields
+                )
+            )
+        return out
+
+    def _panel_ref(self, value: str | None, path: str) -> str:
+        if value is None:
+            if len(self.panel_guids) == 1:
+                return self.panel_guids[0]
+            raise self.fail(path, "several panels are declared and this entry names none", "add 'panel: <GUID>'")
+        if value.lower() not in self.panel_guids:
+            raise self.fail(path, f"no panel {value} in this scenario", f"use one of {', '.join(self.panel_guids)}")
+        return value.lower()
+
+    def _surveys(self, cultures: set[str]) -> list[Survey]:
+        states = self.d.get("survey_state", {})
+        quota_states = {int(k): quota_state_from_dict(v) for k, v in self.d.get("quota_state", {}).items()}
+        out: list[Survey] = []
+        seen_quotas: dict[int, int] = {}
+        for i, inv in enumerate(self.d.get("inventory", [])):
+            culture = inv["culture"].upper()
+            if culture not in cultures:
+                raise self.fail(f"inventory[{i}].culture", f"no panel serves {culture}", "add a panel of that culture")
+            for j, wire in enumerate(self._inventory_surveys(inv, i)):
+                path = f"inventory[{i}].surveys[{j}]"
+                state = states.get(f"{wire['SurveyID']}/{wire['WaveID']}", states.get(str(wire["SurveyID"])))
+                survey = survey_from_wire(wire, culture, survey_state_from_dict(state), quota_states)
+                if any((s.survey_id, s.wave_id) == (survey.survey_id, survey.wave_id) for s in out):
+                    raise self.fail(
+                        f"{path}.WaveID",
+                        f"survey {survey.survey_id} wave {survey.wave_id} is declared twice",
+                        "keep one",
+                    )
+                for q in survey.quotas:
+                    if q.quota_id in seen_quotas:
+                        raise self.fail(
+                            f"{path}.Quotas",
+                            f"quota {q.quota_id} also belongs to survey {seen_quotas[q.quota_id]}",
+                            "give every quota its own QuotaID",
+                        )
+                    seen_quotas[q.quota_id] = survey.survey_id
+                out.append(survey)
+        ids = {str(s.survey_id) for s in out} | {f"{s.survey_id}/{s.wave_id}" for s in out}
+        for key in states:
+            if key not in ids:
+                raise self.fail(f"survey_state.{key}", f"no survey {key} in the inventory", "fix the SurveyID")
+        for key in self.d.get("quota_state", {}):
+            if int(key) not in seen_quotas:
+                raise self.fail(f"quota_state.{key}", f"no quota {key} in the inventory", "fix the QuotaID")
+        self.quota_survey = seen_quotas
+        return out
+
+    def _inventory_surveys(self, inv: dict[str, Any], i: int) -> list[dict[str, Any]]:
+        if "surveys" in inv:
+            return inv["surveys"]
+        path = self.base_dir / inv["file"]
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise self.fail(
+                f"inventory[{i}].file", f"cannot read {path} as JSON ({exc})", "point at a GetQuotas body"
+            ) from exc
+        errors = list(validator("toluna", "GetQuotasResponse").iter_errors(body))
+        if errors:
+            inner = schema_error(str(path), errors)
+            raise self.fail(
+                f"inventory[{i}].file", f"{path} is not a GetQuotas body: {inner.path}: {inner.problem}", inner.fix
+            )
+        return body["Surveys"]
+
+    def _members(self, today: date) -> list[Member]:
+        out: dict[tuple[str, str], Member] = {}
+        for i, m in enumerate(self.d.get("members", [])):
+            member = self._member(m, f"members[{i}]")
+            key = (member.panel_guid, member.member_code)
+            if key in out:
+                raise self.fail(f"members[{i}].code", f"member {member.member_code} is declared twice", "keep one")
+            out[key] = member
+        for i, spec in enumerate(self.d.get("populations", [])):
+            guid = self._panel_ref(spec.get("panel"), f"populations[{i}].panel")
+            for member in generate_members(spec, guid, today):
+                if (guid, member.member_code) in out:
+                    raise self.fail(
+                        f"populations[{i}].code_prefix",
+                        f"generated code {member.member_code} clashes with a declared member",
+                        "choose another code_prefix",
+                    )
+                out[(guid, member.member_code)] = member
+        return list(out.values())
+
+    def _member(self, m: dict[str, Any], path: str) -> Member:
+        answers = {int(k): frozenset(v if isinstance(v, list) else [v]) for k, v in m.get("answers", {}).items()}
+        if "gender" in m:
+            answers[qid.GENDER] = frozenset([qid.FEMALE if m["gender"] == "female" else qid.MALE])
+        try:
+            birth = date.fromisoformat(m["birth_date"]) if m.get("birth_date") else None
+        except ValueError as exc:
+            raise self.fail(f"{path}.birth_date", f"{m['birth_date']!r} is not a date", "write YYYY-MM-DD") from exc
+        return Member(
+            panel_guid=self._panel_ref(m.get("panel"), f"{path}.panel"),
+            member_code=m["code"],
+            birth_date=birth,
+            postal_code=m.get("postal_code"),
+            answers=answers,
+            open_answers={int(k): v for k, v in m.get("open_answers", {}).items()},
+            status=MemberStatus[m.get("status", "registered").upper()],
+            is_active=m.get("active", True),
+            is_test=m.get("test", False),
+            account_group=m.get("account_group"),
+            device_type_id=m.get("device_type_id"),
+            verification_score=m.get("verification_score"),
+        )
+
+    def _participations(
+        self, members: list[Member], surveys: list[Survey], clock: ClockSetting | None
+    ) -> list[tuple[Participation, str | None]]:
+        by_key = {(m.panel_guid, m.member_code): m for m in members}
+        waves = {s.survey_id: s.wave_id for s in surveys}  # the last wave listed: a tracker's current one
+        now = (clock or ClockSetting()).now()
+        out = []
+        for i, p in enumerate(self.d.get("participations", [])):
+            path = f"participations[{i}]"
+            guid = self._panel_ref(p.get("panel"), f"{path}.panel")
+            member = by_key.get((guid, p["member"]))
+            if member is None:
+                raise self.fail(f"{path}.member", f"no member {p['member']} in panel {guid}", "declare it in 'members'")
+            wave = p.get("wave", waves.get(p["survey"]))
+            if wave is None:
+                raise self.fail(f"{path}.wave", f"survey {p['survey']} is not in the inventory", "add 'wave'")
+            status = _STATUS_NAMES.get(p["status"], p["status"])
+            at = parse_instant(p["at"]) if p.get("at") else now
+            out.append(
+                (
+                    Participation(guid, member.member_code, p["survey"], wave, status, at, p.get("quota")),
+                    member.account_group,
+                )
+            )
+        return out
+
+    def _recontact(self, surveys: list[Survey]) -> list[RecontactList]:
+        recontact_surveys = {s.survey_id for s in surveys if s.is_recontact}
+        out = []
+        for i, r in enumerate(self.d.get("recontact", [])):
+            path = f"recontact[{i}]"
+            survey_id = self.quota_survey.get(r["quota"])
+            if survey_id is None:
+                raise self.fail(f"{path}.quota", f"no quota {r['quota']} in the inventory", "fix the QuotaID")
+            if survey_id not in recontact_surveys:
+                raise self.fail(
+                    f"{path}.quota",
+                    f"survey {survey_id} is not a recontact survey",
+                    "set IsSurveyRecontact: true on it, or list a recontact survey's quota",
+                )
+            gen = r.get("generate", {})
+            out.append(
+                RecontactList(
+                    panel_guid=self._panel_ref(r.get("panel"), f"{path}.panel"),
+                    quota_id=r["quota"],
+                    codes=list(r.get("members", [])),
+                    generate_count=gen.get("count", 0),
+                    generate_prefix=gen.get("prefix", "RC"),
+                    generate_start=gen.get("start", 0),
+                    generate_width=gen.get("width", 8),
+                )
+            )
+        return out
+
+    def _faults(self) -> list[FaultRule]:
+        out = []
+        for i, f in enumerate(self.d.get("faults", [])):
+            path = f"faults[{i}]"
+            code = f.get("result_code")
+            if code is not None and code not in ResultCode._value2member_map_:
+                raise self.fail(
+                    f"{path}.result_code",
+                    f"{code} is not a Toluna ES result code",
+                    "use a code from 3 to 47 listed in the README",
+                )
+            if code is None and not f.get("http_status") and not f.get("latency_ms") and not f.get("drop_connection"):
+                raise self.fail(
+                    path, "the rule does nothing", "add result_code, http_status, latency_ms or drop_connection"
+                )
+            panel = self._panel_ref(f["panel"], f"{path}.panel") if f.get("panel") else None
+            out.append(
+                FaultRule.from_dict(
+                    {**f, "panel_guid": panel, "member_code": f.get("member"), "quota_id": f.get("quota")}
+                )
+            )
+        return out

@@ -1,0 +1,67 @@
+"""SQLite persistence of the sandbox: one ``Store`` per database file, with a repository per concern."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from simulator.domain.clock import ClockSetting
+from simulator.scenario.model import Scenario
+
+from .db import Database
+from .inventory import Inventory, bump_version
+from .journal import Journal
+from .members import Members
+from .meta import Meta
+from .recontact import Recontact
+
+_STATE_TABLES = (
+    "panels",
+    "surveys",
+    "quotas",
+    "members",
+    "participations",
+    "invites",
+    "recontact",
+    "recontact_lists",
+    "faults",
+)
+
+
+class Store:
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.db = Database(path)
+        self.inventory = Inventory(self.db)
+        self.members = Members(self.db)
+        self.recontact = Recontact(self.db)
+        self.journal = Journal(self.db)
+        self.meta = Meta(self.db)
+
+    def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
+        """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""
+        with self.db.write() as conn:
+            for table in _STATE_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            if clear_journal:
+                conn.execute("DELETE FROM journal")
+            self.inventory.replace(conn, scenario.panels, scenario.surveys)
+            self.members.put_many(conn, scenario.members)
+            self.members.add_participations(conn, scenario.participations)
+            for r in scenario.recontact:
+                self.recontact.add(conn, r.panel_guid, r.quota_id, r.iter_codes())
+            self.meta.replace_faults(conn, scenario.faults)
+            self.meta.set_clock(scenario.clock or ClockSetting(), conn)
+            self.meta.put(conn, "scenario_name", scenario.name)
+            self.meta.put(conn, "scenario_source", scenario.source)
+            self.meta.put(conn, "scenario_digest", scenario.digest)
+            self.meta.put(conn, "scenario_text", scenario.text)
+            bump_version(conn)
+
+    def now(self) -> datetime:
+        return self.meta.clock().now()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+__all__ = ["Store"]

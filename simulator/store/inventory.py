@@ -1,0 +1,122 @@
+"""Panels and surveys (with their quotas), versioned so that every worker can cache a parsed snapshot.
+
+Any change to panels, surveys, quota states or recontact lists bumps ``meta.version`` in the same transaction;
+a worker re-reads only when the version moved, which keeps GetQuotas and GenerateInvite off the JSON parser.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from simulator.domain.model import Panel, Quota, Survey
+
+from .db import Database
+from .docs import panel_from_doc, panel_to_doc, survey_from_doc, survey_to_doc
+
+
+@dataclass(slots=True)
+class Snapshot:
+    version: int
+    panels: dict[str, Panel]
+    surveys: dict[str, list[Survey]]  # culture -> surveys in inventory order
+    quotas: dict[int, tuple[Survey, Quota]] = field(default_factory=dict)
+
+    def surveys_for(self, culture: str) -> list[Survey]:
+        return self.surveys.get(culture, [])
+
+    def quota(self, quota_id: int) -> tuple[Survey, Quota] | None:
+        return self.quotas.get(quota_id)
+
+    def survey(self, survey_id: int, wave_id: int | None = None) -> Survey | None:
+        """The survey (a given wave, or the last wave listed: a tracker's current one)."""
+        found = [s for ss in self.surveys.values() for s in ss if s.survey_id == survey_id]
+        if wave_id is not None:
+            found = [s for s in found if s.wave_id == wave_id]
+        return found[-1] if found else None
+
+
+def bump_version(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES('version', '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+class Inventory:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cached: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        rows = self.db.read("SELECT value FROM meta WHERE key = 'version'")
+        return int(rows[0][0]) if rows else 0
+
+    def snapshot(self) -> Snapshot:
+        version = self.version()
+        cached = self._cached
+        if cached is not None and cached.version == version:
+            return cached
+        with self._lock:
+            panels = {r[0]: panel_from_doc(r[1]) for r in self.db.read("SELECT guid, doc FROM panels")}
+            surveys: dict[str, list[Survey]] = {}
+            quotas: dict[int, tuple[Survey, Quota]] = {}
+            for culture, doc in self.db.read("SELECT culture, doc FROM surveys ORDER BY position"):
+                s = survey_from_doc(doc, culture)
+                surveys.setdefault(culture, []).append(s)
+                for q in s.quotas:
+                    quotas[q.quota_id] = (s, q)
+            self._cached = Snapshot(version, panels, surveys, quotas)
+            return self._cached
+
+    def replace(self, conn: sqlite3.Connection, panels: list[Panel], surveys: list[Survey]) -> None:
+        """Inside a caller's transaction: the whole inventory is swapped at once."""
+        conn.execute("DELETE FROM panels")
+        conn.execute("DELETE FROM surveys")
+        conn.execute("DELETE FROM quotas")
+        conn.executemany("INSERT INTO panels(guid, doc) VALUES (?, ?)", [(p.guid, panel_to_doc(p)) for p in panels])
+        conn.executemany(
+            "INSERT INTO surveys(survey_id, wave_id, culture, position, doc) VALUES (?, ?, ?, ?, ?)",
+            [(s.survey_id, s.wave_id, s.culture, i, survey_to_doc(s)) for i, s in enumerate(surveys)],
+        )
+        conn.executemany(
+            "INSERT INTO quotas(quota_id, survey_id, wave_id) VALUES (?, ?, ?)",
+            [(q.quota_id, s.survey_id, s.wave_id) for s in surveys for q in s.quotas],
+        )
+        bump_version(conn)
+
+    def update_survey(self, survey_id: int, wave_id: int, change: Callable[[Survey], None]) -> Survey:
+        """Read-modify-write one survey wave under the write lock, so concurrent changes never interleave."""
+        key = (survey_id, wave_id)
+        with self.db.write() as conn:
+            row = conn.execute("SELECT culture, doc FROM surveys WHERE survey_id = ? AND wave_id = ?", key).fetchone()
+            if row is None:
+                raise KeyError(key)
+            survey = survey_from_doc(row[1], row[0])
+            change(survey)
+            conn.execute(
+                "UPDATE surveys SET doc = ? WHERE survey_id = ? AND wave_id = ?", (survey_to_doc(survey), *key)
+            )
+            bump_version(conn)
+        return survey
+
+    def waves(self, survey_id: int) -> list[int]:
+        return [int(r[0]) for r in self.db.read("SELECT wave_id FROM surveys WHERE survey_id = ?", (survey_id,))]
+
+    def survey_of_quota(self, quota_id: int) -> tuple[int, int] | None:
+        rows = self.db.read("SELECT survey_id, wave_id FROM quotas WHERE quota_id = ?", (quota_id,))
+        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+
+    def update_panel(self, guid: str, change: Callable[[Panel], None]) -> Panel:
+        with self.db.write() as conn:
+            row = conn.execute("SELECT doc FROM panels WHERE guid = ?", (guid,)).fetchone()
+            if row is None:
+                raise KeyError(guid)
+            panel = panel_from_doc(row[0])
+            change(panel)
+            conn.execute("UPDATE panels SET doc = ? WHERE guid = ?", (panel_to_doc(panel), guid))
+            bump_version(conn)
+        return panel

@@ -1,0 +1,114 @@
+"""Members, their participations (SurveyID+WaveID+MemberCode+status) and the invites they hold."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from simulator.domain import questions as q
+from simulator.domain.decisions import History
+from simulator.domain.model import Invite, Member, Participation
+
+from .db import Database
+from .docs import member_from_doc, member_to_doc
+
+
+def _participation(row: sqlite3.Row | tuple) -> Participation:
+    panel, code, survey, wave, quota, status, at = row
+    return Participation(panel, code, survey, wave, status, datetime.fromisoformat(at), quota)
+
+
+_P_COLUMNS = "panel_guid, member_code, survey_id, wave_id, quota_id, status_id, at"
+
+
+class Members:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, panel_guid: str, member_code: str) -> Member | None:
+        rows = self.db.read(
+            "SELECT doc FROM members WHERE panel_guid = ? AND member_code = ?", (panel_guid, member_code)
+        )
+        return member_from_doc(panel_guid, member_code, rows[0][0]) if rows else None
+
+    def all(self, panel_guid: str) -> list[Member]:
+        rows = self.db.read("SELECT member_code, doc FROM members WHERE panel_guid = ?", (panel_guid,))
+        return [member_from_doc(panel_guid, code, doc) for code, doc in rows]
+
+    def count(self, panel_guid: str | None = None) -> int:
+        if panel_guid is None:
+            return int(self.db.read("SELECT COUNT(*) FROM members")[0][0])
+        return int(self.db.read("SELECT COUNT(*) FROM members WHERE panel_guid = ?", (panel_guid,))[0][0])
+
+    def put_many(self, conn: sqlite3.Connection, members: Iterable[Member]) -> None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO members(panel_guid, member_code, doc) VALUES (?, ?, ?)",
+            ((m.panel_guid, m.member_code, member_to_doc(m)) for m in members),
+        )
+
+    def put(self, member: Member) -> None:
+        with self.db.write() as conn:
+            self.put_many(conn, [member])
+
+    def add_participations(self, conn: sqlite3.Connection, items: Iterable[tuple[Participation, str | None]]) -> None:
+        """Each item is a participation and the member's account group (kept for code 26)."""
+        conn.executemany(
+            f"INSERT INTO participations({_P_COLUMNS}, account_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (p.panel_guid, p.member_code, p.survey_id, p.wave_id, p.quota_id, p.status_id, p.at.isoformat(), g)
+                for p, g in items
+            ),
+        )
+
+    def participations(self, panel_guid: str, member_code: str) -> list[Participation]:
+        rows = self.db.read(
+            f"SELECT {_P_COLUMNS} FROM participations WHERE panel_guid = ? AND member_code = ? ORDER BY id",
+            (panel_guid, member_code),
+        )
+        return [_participation(r) for r in rows]
+
+    def add_invite(self, invite: Invite) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO invites(token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    invite.token,
+                    invite.panel_guid,
+                    invite.member_code,
+                    invite.survey_id,
+                    invite.wave_id,
+                    invite.quota_id,
+                    invite.created_at.isoformat(),
+                ),
+            )
+
+    def open_invites(self, panel_guid: str, member_code: str) -> list[Invite]:
+        rows = self.db.read(
+            "SELECT token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at FROM invites "
+            "WHERE panel_guid = ? AND member_code = ? AND used_at IS NULL",
+            (panel_guid, member_code),
+        )
+        return [Invite(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6])) for r in rows]
+
+    def history(self, member: Member, survey_id: int, wave_id: int) -> History:
+        """Everything the decision chain needs to know about the past, in a handful of indexed reads."""
+        h = History(
+            participations=self.participations(member.panel_guid, member.member_code),
+            open_invites=self.open_invites(member.panel_guid, member.member_code),
+        )
+        if member.account_group:
+            rows = self.db.read(
+                f"SELECT {_P_COLUMNS} FROM participations WHERE account_group = ? "
+                "AND NOT (panel_guid = ? AND member_code = ?)",
+                (member.account_group, member.panel_guid, member.member_code),
+            )
+            h.group_participations = [_participation(r) for r in rows]
+        counts = self.db.read(
+            "SELECT COUNT(*), COALESCE(SUM(status_id = ?), 0), COALESCE(SUM(status_id = ? AND panel_guid = ?), 0) "
+            "FROM participations WHERE survey_id = ? AND wave_id = ?",
+            (q.QUALIFIED, q.QUALIFIED, member.panel_guid, survey_id, wave_id),
+        )[0]
+        h.survey_starts, h.survey_es_completes, h.partner_completes = (int(x) for x in counts)
+        return h

@@ -1,0 +1,75 @@
+"""Sandbox-wide facts: the clock, the loaded scenario, fault rules."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from simulator.domain.clock import ClockSetting
+from simulator.domain.faults import FaultRule
+
+from .db import Database
+from .docs import dumps
+
+
+class Meta:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, key: str) -> str | None:
+        rows = self.db.read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    def put(conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def clock(self) -> ClockSetting:
+        text = self.get("clock")
+        if not text:
+            return ClockSetting()
+        d = json.loads(text)
+        frozen = d.get("frozen_at")
+        return ClockSetting(datetime.fromisoformat(frozen) if frozen else None, float(d.get("offset_seconds", 0)))
+
+    def set_clock(self, setting: ClockSetting, conn: sqlite3.Connection | None = None) -> None:
+        text = dumps(
+            {
+                "frozen_at": setting.frozen_at.isoformat() if setting.frozen_at else None,
+                "offset_seconds": setting.offset_seconds,
+            }
+        )
+        if conn is not None:
+            self.put(conn, "clock", text)
+            return
+        with self.db.write() as c:
+            self.put(c, "clock", text)
+
+    def faults(self) -> list[tuple[int, FaultRule]]:
+        rows = self.db.read("SELECT id, doc FROM faults WHERE remaining IS NULL OR remaining > 0 ORDER BY id")
+        return [(int(r[0]), FaultRule.from_dict(json.loads(r[1]))) for r in rows]
+
+    def replace_faults(self, conn: sqlite3.Connection, rules: list[FaultRule]) -> None:
+        conn.execute("DELETE FROM faults")
+        conn.executemany(
+            "INSERT INTO faults(doc, remaining) VALUES (?, ?)", [(dumps(r.to_dict()), r.times) for r in rules]
+        )
+
+    def add_fault(self, rule: FaultRule) -> int:
+        with self.db.write() as conn:
+            cur = conn.execute("INSERT INTO faults(doc, remaining) VALUES (?, ?)", (dumps(rule.to_dict()), rule.times))
+            return int(cur.lastrowid or 0)
+
+    def consume_fault(self, fault_id: int) -> bool:
+        """Use one of a counted rule's shots; False when another worker used the last one first."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE faults SET remaining = remaining - 1 WHERE id = ? AND (remaining IS NULL OR remaining > 0)",
+                (fault_id,),
+            )
+            return cur.rowcount == 1
+
+    def clear_faults(self) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM faults")

@@ -1,0 +1,52 @@
+"""Recontact lists: member codes per panel and quota, paged in SQLite's BINARY (byte-wise) order.
+
+The primary key is the paging index, so a page costs one index seek whatever the list's length.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from .db import Database
+
+
+class Recontact:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, conn: sqlite3.Connection, panel_guid: str, quota_id: int, codes: Iterable[str]) -> None:
+        conn.executemany(
+            "INSERT OR IGNORE INTO recontact(panel_guid, quota_id, member_code) VALUES (?, ?, ?)",
+            ((panel_guid, quota_id, c) for c in codes),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO recontact_lists(panel_guid, quota_id) VALUES (?, ?)", (panel_guid, quota_id)
+        )
+
+    def page(self, panel_guid: str, quota_id: int, after: str | None, limit: int) -> tuple[list[str], bool]:
+        """Up to ``limit`` codes after ``after``, and whether more follow."""
+        rows = self.db.read(
+            "SELECT member_code FROM recontact WHERE panel_guid = ? AND quota_id = ? AND member_code > ? "
+            "ORDER BY member_code LIMIT ?",
+            (panel_guid, quota_id, after or "", limit + 1),
+        )
+        codes = [r[0] for r in rows]
+        return codes[:limit], len(codes) > limit
+
+    def listed(self, panel_guid: str, quota_id: int, member_code: str) -> bool:
+        rows = self.db.read(
+            "SELECT 1 FROM recontact WHERE panel_guid = ? AND quota_id = ? AND member_code = ?",
+            (panel_guid, quota_id, member_code),
+        )
+        return bool(rows)
+
+    def quotas_with_members(self, panel_guid: str) -> set[int]:
+        rows = self.db.read("SELECT quota_id FROM recontact_lists WHERE panel_guid = ?", (panel_guid,))
+        return {int(r[0]) for r in rows}
+
+    def count(self, panel_guid: str, quota_id: int) -> int:
+        rows = self.db.read(
+            "SELECT COUNT(*) FROM recontact WHERE panel_guid = ? AND quota_id = ?", (panel_guid, quota_id)
+        )
+        return int(rows[0][0])
