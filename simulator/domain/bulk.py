@@ -29,6 +29,8 @@ NO_ANSWER: Final = -1
 
 #: Above this many ``True`` runs in a lookup table, one gather beats run-by-run comparisons.
 _MAX_RUNS: Final = 8
+#: Multi-select answers are laid out by rank (one code row per answer) up to this many answers per member.
+_MAX_RANKS: Final = 8
 
 _INT64 = np.iinfo(np.int64)
 
@@ -41,24 +43,27 @@ def _code_dtype(size: int) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
-def _lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """``table[codes]`` for a bool table, where code -1 (no answer) is False.
+def _lookup(table: np.ndarray, *rows: np.ndarray) -> np.ndarray:
+    """``table[row]`` OR-ed over code rows, for a bool table, where code -1 (no answer) is False.
 
     A target usually selects a few contiguous runs of its table (an age range, one gender), and comparing
     narrow codes against a run is several times cheaper than a gather, so runs are compared when few.
     """
     edges = np.flatnonzero(np.diff(np.concatenate(([False], table, [False])).astype(np.int8)))
-    starts, stops = edges[0::2], edges[1::2]
-    if len(starts) > _MAX_RUNS:
-        return np.append(table, False).take(codes.astype(np.intp, copy=False))
-    out = np.zeros(codes.shape, dtype=bool)
-    unsigned = np.dtype(codes.dtype.str.replace("i", "u"))
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        if stop - start == 1:
-            out |= codes == start
-        else:  # start <= code < stop as one unsigned comparison; code -1 wraps around to a huge value
-            shifted = np.subtract(codes, codes.dtype.type(start)).view(unsigned)
-            out |= shifted < stop - start
+    runs = list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+    out = np.zeros(rows[0].shape, dtype=bool)
+    if len(runs) > _MAX_RUNS:
+        padded = np.append(table, False)
+        for codes in rows:
+            out |= padded.take(codes)
+        return out
+    for codes in rows:
+        unsigned = np.dtype(codes.dtype.str.replace("i", "u"))
+        for start, stop in runs:
+            if stop - start == 1:
+                out |= codes == start
+            else:  # start <= code < stop as one unsigned comparison; code -1 wraps around to a huge value
+                out |= np.subtract(codes, codes.dtype.type(start)).view(unsigned) < stop - start
     return out
 
 
@@ -68,12 +73,15 @@ class AnswerColumn:
 
     Single form (``members is None``): ``index[i]`` is member i's code into ``vocab``, -1 when unanswered;
     used when nobody holds more than one answer. Pair form (multi-select): ``members[k]`` holds
-    ``vocab[index[k]]``, one pair per answer.
+    ``vocab[index[k]]``, one pair per answer; ``ranks`` lays the same codes out as one row per answer rank
+    (row j: each member's j-th code, -1 if fewer), so that a target is a few narrow scans instead of a
+    scatter; None when some member holds more than ``_MAX_RANKS`` answers.
     """
 
     vocab: np.ndarray
     index: np.ndarray
     members: np.ndarray | None = None
+    ranks: np.ndarray | None = None
 
     @classmethod
     def from_pairs(cls, size: int, members: np.ndarray, values: np.ndarray | Sequence[Any]) -> AnswerColumn:
@@ -81,11 +89,21 @@ class AnswerColumn:
         members = np.asarray(members, dtype=np.intp)
         vocab, inverse = _distinct(values)
         index = inverse.astype(_code_dtype(len(vocab)))
-        if np.unique(members).size < members.size:
+        counts = np.bincount(members, minlength=size)
+        if len(counts) > size:
+            raise ValueError(f"member index {members.max()} out of range for {size} members")
+        if counts.max(initial=0) <= 1:
+            single = np.full(size, -1, dtype=index.dtype)
+            single[members] = index
+            return cls(vocab, single)
+        if counts.max() > _MAX_RANKS:
             return cls(vocab, index, members)
-        single = np.full(size, -1, dtype=index.dtype)
-        single[members] = index
-        return cls(vocab, single)
+        order = np.argsort(members, kind="stable")
+        by_member = members[order]
+        rank = np.arange(len(members)) - (np.cumsum(counts) - counts)[by_member]
+        ranks = np.full((counts.max(), size), -1, dtype=index.dtype)
+        ranks[rank, by_member] = index[order]
+        return cls(vocab, index, members, ranks)
 
     @classmethod
     def from_single(cls, ids: np.ndarray) -> AnswerColumn:
@@ -99,8 +117,8 @@ class AnswerColumn:
 
     def answered(self, size: int) -> np.ndarray:
         """Members holding at least one value."""
-        if self.members is None:
-            return self.index >= 0
+        if self.members is None or self.ranks is not None:
+            return (self.index if self.members is None else self.ranks[0]) >= 0
         out = np.zeros(size, dtype=bool)
         out[self.members] = True
         return out
@@ -109,6 +127,8 @@ class AnswerColumn:
         """Members holding any value whose vocabulary slot is set in ``hit``."""
         if self.members is None:
             return _lookup(hit, self.index)
+        if self.ranks is not None:
+            return _lookup(hit, *self.ranks)
         out = np.zeros(size, dtype=bool)
         out[self.members[hit[self.index]]] = True
         return out
@@ -373,24 +393,30 @@ class _Evaluator:
         return mask
 
     def subquota(self, sq: SubQuota) -> np.ndarray:
-        """Members passing every question of a subquota (a fresh array)."""
-        out = np.ones(len(self.pop), dtype=bool)
-        for t in _merge(sq.targets):
-            out &= self.target(t)
-        return out
+        """Members passing every question of a subquota (read-only, possibly a shared target mask)."""
+        return _combine([self.target(t) for t in _merge(sq.targets)], np.logical_and, len(self.pop), empty=True)
 
     def quota(self, quota: Quota, open_only: bool) -> np.ndarray:
-        """Every layer matched by one of its subquotas (with room left, when ``open_only``)."""
+        """Every layer matched by one of its subquotas (with room left, when ``open_only``); a fresh array."""
         out = np.ones(len(self.pop), dtype=bool)
         for layer in quota.layers:
+            subquotas = [self.subquota(sq) for sq in layer.subquotas if not (open_only and sq.is_full)]
+            out &= _combine(subquotas, np.logical_or, len(self.pop), empty=False)
             if not out.any():
                 break
-            matched = np.zeros(len(self.pop), dtype=bool)
-            for sq in layer.subquotas:
-                if not (open_only and sq.is_full):
-                    matched |= self.subquota(sq)
-            out &= matched
         return out
+
+
+def _combine(masks: list[np.ndarray], op: np.ufunc, size: int, empty: bool) -> np.ndarray:
+    """``op`` (AND/OR) over masks without copying a lone mask: most subquotas and layers have one operand."""
+    if not masks:
+        return np.full(size, empty)
+    if len(masks) == 1:
+        return masks[0]
+    out = op(masks[0], masks[1])
+    for mask in masks[2:]:
+        op(out, mask, out=out)
+    return out
 
 
 def match_quota(pop: Population, quota: Quota, open_only: bool = False) -> np.ndarray:

@@ -9,10 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-def parse_instant(text: str) -> datetime:
-    """ISO-8601 (a trailing ``Z`` allowed); a naive value is taken as UTC."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+
+def parse_instant(text: str, now: datetime | None = None) -> datetime:
+    """ISO-8601 (a trailing ``Z`` allowed; naive means UTC), or relative to ``now``: ``now``, ``-2d``, ``-3h``,
+    ``+30m`` — so a scenario's history stays "earlier today" or "this week" whenever it is loaded."""
+    text = text.strip()
+    if now is not None and (text == "now" or (text[:1] in "+-" and text[-1:] in _UNITS)):
+        if text == "now":
+            return now
+        return now + timedelta(seconds=float(text[:-1]) * _UNITS[text[-1]])
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from . import questions as q
 from .codes import ResultCode as RC
@@ -25,7 +25,6 @@ class History:
     group_participations: list[Participation] = field(default_factory=list)  # same account group, others
     open_invites: list[Invite] = field(default_factory=list)  # this member's invites not yet used
     recontact_listed: bool = False
-    recontact_gid_known: bool = True
     survey_starts: int = 0  # every member's starts on this survey+wave
     survey_es_completes: int = 0  # every ES partner's completes on this survey+wave
     partner_completes: int = 0  # this panel's completes on this survey+wave
@@ -115,8 +114,6 @@ def _recontact_rules(r: InviteRequest) -> tuple[RC, str] | None:
         return None
     if not r.history.recontact_listed:
         return RC.MEMBER_GID_NOT_AVAILABLE, "the member is not on this quota's recontact list"
-    if not r.history.recontact_gid_known:
-        return RC.UNABLE_TO_GET_GID, "the sponsor's identifier for this member is missing"
     return None
 
 
@@ -153,12 +150,10 @@ def _limit_rules(r: InviteRequest) -> tuple[RC, str] | None:
     if len(todays) >= p.daily_start_limit:
         return RC.MAX_DAILY_EXCEEDED, f"{len(todays)} starts today (UTC); limit {p.daily_start_limit}"
     if p.weekly_complete_limit is not None:
-        week = today.isocalendar()[:2]
-        weekly = sum(
-            1 for x in h.participations if x.status_id == q.QUALIFIED and x.at.date().isocalendar()[:2] == week
-        )
+        week_start = r.now - timedelta(days=7)
+        weekly = sum(1 for x in h.participations if x.status_id == q.QUALIFIED and x.at > week_start)
         if weekly >= p.weekly_complete_limit:
-            return RC.MAX_WEEKLY_EXCEEDED, f"{weekly} completes this ISO week; limit {p.weekly_complete_limit}"
+            return RC.MAX_WEEKLY_EXCEEDED, f"{weekly} completes in the last 7 days; limit {p.weekly_complete_limit}"
     return None
 
 

@@ -4,6 +4,7 @@ anything reaches the store, so a bad file never half-loads."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from simulator.domain.errors import ScenarioError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_state_from_dict, survey_from_wire, survey_state_from_dict
 from simulator.domain.model import Member, MemberStatus, Panel, Participation, Survey
+from simulator.domain.settings import NAMES as SETTING_NAMES
 from simulator.schemas import validator
 
 from .errors import schema_error
@@ -130,6 +132,11 @@ class _Builder:
             country = p.get("country_id") or country_id(culture)
             if country is None:
                 raise self.fail(f"panels[{i}]", f"the sandbox does not know {culture}'s CountryID", "add 'country_id'")
+            for name in p.get("settings", {}):
+                if name not in SETTING_NAMES:
+                    close = difflib.get_close_matches(name, sorted(SETTING_NAMES), n=1)
+                    fix = f"write '{close[0]}'" if close else "use a name from Toluna's settings list (see the README)"
+                    raise self.fail(f"panels[{i}].settings.{name}", f"'{name}' is not a Toluna setting", fix)
             fields = {k: v for k, v in p.items() if k not in ("guid", "culture", "country_id", "settings")}
             for key in ("excluded_study_types", "excluded_customers"):
                 if key in fields:
@@ -142,10 +149,8 @@ class _Builder:
         return out
 
     def _panel_ref(self, value: str | None, path: str) -> str:
-        if value is None:
-            if len(self.panel_guids) == 1:
-                return self.panel_guids[0]
-            raise self.fail(path, "several panels are declared and this entry names none", "add 'panel: <GUID>'")
+        if value is None:  # entries without a panel belong to the first panel declared
+            return self.panel_guids[0]
         if value.lower() not in self.panel_guids:
             raise self.fail(path, f"no panel {value} in this scenario", f"use one of {', '.join(self.panel_guids)}")
         return value.lower()
@@ -266,7 +271,10 @@ class _Builder:
             if wave is None:
                 raise self.fail(f"{path}.wave", f"survey {p['survey']} is not in the inventory", "add 'wave'")
             status = _STATUS_NAMES.get(p["status"], p["status"])
-            at = parse_instant(p["at"]) if p.get("at") else now
+            try:
+                at = parse_instant(p["at"], now) if p.get("at") else now
+            except ValueError as exc:
+                raise self.fail(f"{path}.at", f"{p['at']!r} is not a time", "write ISO-8601 or -2d, -3h, now") from exc
             out.append(
                 (
                     Participation(guid, member.member_code, p["survey"], wave, status, at, p.get("quota")),
