@@ -55,6 +55,8 @@ class CaseInsensitiveRoutes:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/_sandbox"):
+            if len(path) > 1 and path.endswith("/"):  # IIS ignores a trailing slash (``/Respondent/``)
+                path = path[:-1]
             environ["PATH_INFO"] = _canonical_path(path)
         return self.wsgi_app(environ, start_response)
 

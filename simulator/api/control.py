@@ -217,7 +217,7 @@ def explain() -> Response:
     if not (a.get("member") and a.get("quota")):
         raise BadRequestError("Give member=, quota= and (with several panels) panel=.")
     b = backend()
-    panel = a.get("panel") or _only_panel()
+    panel = a.get("panel") or _default_panel()
     decision, check = b.explain(panel, a["member"], int(a["quota"]))
     return json_response(
         {
@@ -230,10 +230,11 @@ def explain() -> Response:
     )
 
 
-def _only_panel() -> str:
+def _default_panel() -> str:
+    """Without ``panel=``, the first panel the scenario declares (as in scenario files)."""
     panels = list(backend().store.inventory.snapshot().panels)
-    if len(panels) != 1:
-        raise BadRequestError(f"Several panels: add panel= (one of {', '.join(panels)}).")
+    if not panels:
+        raise BadRequestError("No panel is loaded.")
     return panels[0]
 
 
@@ -250,7 +251,7 @@ def add_participation() -> Response:
     """Record history by hand (what the survey flow records when members take surveys)."""
     body = _body()
     b = backend()
-    panel = (body.get("panel") or _only_panel()).lower()
+    panel = (body.get("panel") or _default_panel()).lower()
     member = b.store.members.get(panel, str(body.get("member", "")))
     if member is None:
         raise NotFoundError(f"No member {body.get('member')} in panel {panel}.")

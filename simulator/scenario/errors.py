@@ -48,10 +48,20 @@ def _fix(e: ValidationError) -> tuple[str, str]:
     return e.message, "see the scenario format in the README"
 
 
+def _misspelled_key(errors: list[ValidationError]) -> ValidationError | None:
+    """An unknown key that is a near spelling of a known one explains the 'required' error beside it."""
+    for e in errors:
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            allowed = list((e.schema.get("properties") or {}).keys())
+            if any(difflib.get_close_matches(k, allowed, n=1) for k in e.instance if k not in allowed):
+                return e
+    return None
+
+
 def schema_error(file: str, errors: list[ValidationError]) -> ScenarioError:
-    e = best_match(errors)
+    e = _misspelled_key(errors) or best_match(errors)
     assert e is not None
     problem, fix = _fix(e)
     if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem(s) after this one is fixed)"
+        problem += f" ({len(errors) - 1} other problem(s) found; they may go away with this one)"
     return ScenarioError(file, json_path(e.absolute_path), problem, fix)

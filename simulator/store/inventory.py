@@ -61,7 +61,7 @@ class Inventory:
         if cached is not None and cached.version == version:
             return cached
         with self._lock:
-            panels = {r[0]: panel_from_doc(r[1]) for r in self.db.read("SELECT guid, doc FROM panels")}
+            panels = {r[0]: panel_from_doc(r[1]) for r in self.db.read("SELECT guid, doc FROM panels ORDER BY rowid")}
             surveys: dict[str, list[Survey]] = {}
             quotas: dict[int, tuple[Survey, Quota]] = {}
             for culture, doc in self.db.read("SELECT culture, doc FROM surveys ORDER BY position"):

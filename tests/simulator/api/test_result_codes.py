@@ -92,9 +92,15 @@ def test_every_documented_code_is_reached() -> None:
 
 @pytest.mark.parametrize(
     ("member", "quota"),
-    [("M-ANNA", 4200001), ("M-BOB", 4200081), ("R-LISTED", 4200061), ("M-NO-EDU", 4200003), ("M-ANNA", 4200251),
-     ("X-TRACKER-W1", 4200042)],
-)  # fmt: skip
+    [
+        ("M-ANNA", 4200001),
+        ("M-BOB", 4200081),
+        ("R-LISTED", 4200061),
+        ("M-NO-EDU", 4200003),
+        ("M-ANNA", 4200251),
+        ("X-TRACKER-W1", 4200042),
+    ],
+)
 def test_the_near_misses_succeed(fresh_sandbox: Sandbox, member: str, quota: int) -> None:
     resp = fresh_sandbox.invite(member, quota)
     assert resp.status_code == 200, resp.text
