@@ -70,8 +70,21 @@ class Sandbox:
 def start_sandbox(tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, workers: int = 2) -> Sandbox:
     port = free_port()
     log = tmp / "server.log"
-    cmd = [sys.executable, "-m", "simulator.cli", "serve", "--scenario", str(scenario), "--db", str(tmp / "s.db"),
-           "--port", str(port), "--workers", str(workers), *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator.cli",
+        "serve",
+        "--scenario",
+        str(scenario),
+        "--db",
+        str(tmp / "s.db"),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        *extra,
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import questions as q
 from .model import Member, Quota, SubQuota, Target
-from .sampling import _merge, normalize_postal, parse_age_range
+from .sampling import merge_targets, normalize_postal, parse_age_range
 
 #: In a single-answer column given to ``Population.from_columns``: the member did not answer.
 NO_ANSWER: Final = -1
@@ -67,7 +67,7 @@ def _lookup(table: np.ndarray, *rows: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, eq=False)
 class AnswerColumn:
     """One question's answers for a population, coded against the distinct values given.
 
@@ -147,7 +147,7 @@ def _distinct(values: np.ndarray | Sequence[Any]) -> tuple[np.ndarray, np.ndarra
     return vocab, inverse
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Population:
     """A panel's members in columns: what ``sampling`` reads from ``Member`` objects, for many members at once.
 
@@ -254,9 +254,7 @@ class Population:
         """Postal codes cut to ``length``: (distinct cut -> code, each member's code; -1 unanswered), kept."""
         cached = self._derived.get(("postal", length))
         if cached is None:
-            codes: dict[str, int] = {}
-            cuts = (codes.setdefault(v[:length], len(codes)) for v in self.postal_vocab)
-            cut = np.fromiter(cuts, dtype=np.int64, count=len(self.postal_vocab))
+            codes, cut = _cut(self.postal_vocab, length)
             member_cut = np.append(cut, -1).take(self.postal.astype(np.intp))
             cached = self._derived["postal", length] = (codes, member_cut.astype(_code_dtype(len(codes))))
         return cached
@@ -295,6 +293,20 @@ def _code_postal(raw: np.ndarray | Sequence[str | None]) -> tuple[tuple[str, ...
     normalized: dict[str, int] = {}
     remap = [-1 if not c else normalized.setdefault(normalize_postal(str(c)), len(normalized)) for c in distinct]
     return tuple(normalized), np.array([*remap, -1], dtype=np.int64)[inverse].astype(_code_dtype(len(normalized)))
+
+
+def _cut(vocab: tuple[str, ...], length: int) -> tuple[dict[str, int], np.ndarray]:
+    """Each string cut to ``length``: (distinct cut -> code, each string's code).
+
+    numpy's fixed-width strings cut 100k codes far faster than Python, but drop trailing NULs: used only
+    when no code holds one.
+    """
+    if not any("\0" in v for v in vocab):
+        distinct, inverse = np.unique(np.array(vocab, dtype=str).astype(f"U{length}"), return_inverse=True)
+        return {v: i for i, v in enumerate(distinct.tolist())}, inverse.reshape(-1)
+    codes: dict[str, int] = {}
+    cut = np.fromiter((codes.setdefault(v[:length], len(codes)) for v in vocab), dtype=np.int64, count=len(vocab))
+    return codes, cut
 
 
 def _tokens(values: Iterable[str]) -> set[str]:
@@ -394,7 +406,7 @@ class _Evaluator:
 
     def subquota(self, sq: SubQuota) -> np.ndarray:
         """Members passing every question of a subquota (read-only, possibly a shared target mask)."""
-        return _combine([self.target(t) for t in _merge(sq.targets)], np.logical_and, len(self.pop), empty=True)
+        return _combine([self.target(t) for t in merge_targets(sq.targets)], np.logical_and, len(self.pop), empty=True)
 
     def quota(self, quota: Quota, open_only: bool) -> np.ndarray:
         """Every layer matched by one of its subquotas (with room left, when ``open_only``); a fresh array."""
@@ -429,6 +441,9 @@ def match_quota(pop: Population, quota: Quota, open_only: bool = False) -> np.nd
 
 
 def match_quotas(pop: Population, quotas: Iterable[Quota], open_only: bool = False) -> dict[int, np.ndarray]:
-    """``match_quota`` for many quotas by QuotaID, evaluating targets shared between quotas once."""
+    """``match_quota`` for many quotas by QuotaID (a repeated QuotaID keeps its last quota's mask).
+
+    Targets shared between quotas (same QuestionID and answers) are evaluated once per call.
+    """
     evaluator = _Evaluator(pop)
     return {quota.quota_id: evaluator.quota(quota, open_only) for quota in quotas}

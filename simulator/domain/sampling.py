@@ -171,7 +171,7 @@ def normalize_postal(code: str) -> str:
     return code.replace(" ", "").upper()
 
 
-def _merge(targets: tuple[Target, ...]) -> list[Target]:
+def merge_targets(targets: tuple[Target, ...]) -> list[Target]:
     """Entries with the same QuestionID inside one subquota are one OR-group (Toluna: OR for the same id)."""
     by_question: dict[int, Target] = {}
     for t in targets:
@@ -238,7 +238,7 @@ def _evaluate_postal(member: Member, t: Target) -> tuple[str | None, Outcome]:
 
 
 def check_subquota(member: Member, sq: SubQuota, on: date) -> SubQuotaCheck:
-    return SubQuotaCheck(sq.subquota_id, sq.is_full, [check_target(member, t, on) for t in _merge(sq.targets)])
+    return SubQuotaCheck(sq.subquota_id, sq.is_full, [check_target(member, t, on) for t in merge_targets(sq.targets)])
 
 
 def check_layer(member: Member, layer: Layer, on: date) -> LayerCheck:
@@ -251,4 +251,4 @@ def check_quota(member: Member, quota: Quota, on: date) -> QuotaCheck:
 
 def check_targets(member: Member, targets: tuple[Target, ...], on: date) -> list[QuestionCheck]:
     """Hidden (non-quota) targets of a survey: every question must pass."""
-    return [check_target(member, t, on) for t in _merge(targets)]
+    return [check_target(member, t, on) for t in merge_targets(targets)]

@@ -28,7 +28,18 @@ from .errors import schema_error
 from .model import RecontactList, Scenario
 from .population import generate_members
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """Safe YAML without implicit timestamps: dates stay text, so a bad one gets a message, not a crash."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+_YAML_LOADER = _YamlLoader
 _STATUS_NAMES = {
     "started": qid.STARTED,
     "terminated": qid.TERMINATED,

@@ -142,9 +142,16 @@ def test_answered_routable_question_must_match() -> None:
 
 @pytest.mark.parametrize(
     ("postal", "prefix", "matches"),
-    [("07001", "070", True), ("07001", "07001", True), ("07001", "07002", False), ("070", "07001", False),
-     ("07101", "070", False), ("sw1a 1aa", "SW1A1", True), ("SW1A1AA", "sw1a 1", True)],
-)  # fmt: skip
+    [
+        ("07001", "070", True),
+        ("07001", "07001", True),
+        ("07001", "07002", False),
+        ("070", "07001", False),
+        ("07101", "070", False),
+        ("sw1a 1aa", "SW1A1", True),
+        ("SW1A1AA", "sw1a 1", True),
+    ],
+)
 def test_postal_prefix_lengths(postal: str, prefix: str, matches: bool) -> None:
     member = Member("p", "m", postal_code=postal)
     assert _one(member, Target(q.POSTAL_CODE, (), (prefix,))) == (matches, matches)
@@ -211,3 +218,28 @@ def test_from_columns_equals_from_members() -> None:
 def test_from_columns_rejects_misshapen_columns() -> None:
     with pytest.raises(ValueError, match="expected"):
         Population.from_columns(["a", "b"], np.array([20, 30]), answers={q.GENDER: np.array([q.MALE])})
+
+
+def test_many_answers_per_member_match_like_few() -> None:
+    """Members holding many answers of one question (beyond the by-rank layout) still match any of them."""
+    rng = random.Random(11)
+    ids = tuple(range(3000000, 3000020))
+    members = [
+        Member("p", f"m{i}", answers={MULTI: frozenset(rng.sample(ids, rng.randint(0, 12)))}) for i in range(300)
+    ]
+    pop = Population.from_members(members, ON)
+    assert pop.answers[MULTI].ranks is None
+    quotas = [
+        Quota(i, 10, 10, [Layer(1, [SubQuota(1, 0, 5, (Target(MULTI, tuple(rng.sample(ids, 2)), (), i % 2 == 0),))])])
+        for i in range(20)
+    ]
+    for quota_id, mask in match_quotas(pop, quotas).items():
+        assert np.array_equal(mask, _scalar(members, quotas[quota_id])[0])
+
+
+def test_benchmark_runs_and_agrees_with_the_scalar_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    """The benchmark's own sample check (bulk == check_quota) on a small generated population."""
+    from bench.bench_sampling import main
+
+    assert main(["--members", "3000", "--sample", "100"]) == 0
+    assert "bulk agrees with check_quota" in capsys.readouterr().out

@@ -37,14 +37,18 @@ def quota(*layers: list[list[dict]], full: set[int] = frozenset()) -> object:
             {
                 "LayerID": li,
                 "SubQuotas": [
-                    {"QuestionsAndAnswers": targets, "SubQuotaID": (i := next(sq_id)), "CurrentCompletes": 5 if i in full else 0,
-                     "MaxTargetCompletes": 5}
+                    {
+                        "QuestionsAndAnswers": targets,
+                        "SubQuotaID": (i := next(sq_id)),
+                        "CurrentCompletes": 5 if i in full else 0,
+                        "MaxTargetCompletes": 5,
+                    }
                     for targets in layer
                 ],
             }
             for li, layer in enumerate(layers, 1)
         ],
-    }  # fmt: skip
+    }
     return quota_from_wire(wire)
 
 
