@@ -31,7 +31,7 @@ def test_get_quotas_shape_and_key_order(sandbox: Sandbox) -> None:
     survey = body["Surveys"][0]
     assert list(survey)[:4] == ["SurveyID", "SurveyName", "SurveyTopic", "WaveID"]
     assert list(survey)[-2:] == ["IsTqsSurvey", "SurveyWaveExclusions"]
-    assert list(survey["Quotas"][0]["Layers"][0]["SubQuotas"][0])[0] == "QuestionsAndAnswers"
+    assert next(iter(survey["Quotas"][0]["Layers"][0]["SubQuotas"][0])) == "QuestionsAndAnswers"
 
 
 def test_get_quotas_lists_only_what_the_partner_may_sample(sandbox: Sandbox) -> None:
@@ -71,32 +71,29 @@ def test_recontact_surveys_appear_when_the_panel_has_listed_members(sandbox: San
 @pytest.mark.parametrize(
     "query", ["includeRoutables=false", "includeRoutables=FALSE", "includeRoutables:false", "IncludeRoutables=False"]
 )
-def test_include_routables_false_drops_routable_questions(sandbox: Sandbox, query: str) -> None:
-    body = sandbox.get(f"{ES}/{PANEL}/Quotas?{query}").json()
-    targets = [
+def targets(body: dict) -> list[dict]:
+    return [
         t
         for s in body["Surveys"]
         for q in s["Quotas"]
-        for lay in q["Layers"]
-        for sq in lay["SubQuotas"]
+        for layer in q["Layers"]
+        for sq in layer["SubQuotas"]
         for t in sq["QuestionsAndAnswers"]
     ]
-    assert targets and not [t for t in targets if t["IsRoutable"]]
+
+
+@pytest.mark.parametrize(
+    "query", ["includeRoutables=false", "includeRoutables=FALSE", "includeRoutables:false", "IncludeRoutables=False"]
+)
+def test_include_routables_false_drops_routable_questions(sandbox: Sandbox, query: str) -> None:
+    found = targets(sandbox.get(f"{ES}/{PANEL}/Quotas?{query}").json())
+    assert found and not [t for t in found if t["IsRoutable"]]
 
 
 @pytest.mark.parametrize("query", ["", "includeRoutables=true", "includeRoutables:TRUE"])
 def test_include_routables_default_and_postman_spelling_keep_them(sandbox: Sandbox, query: str) -> None:
-    body = sandbox.get(f"{ES}/{PANEL}/Quotas?{query}").json()
-    routable = [
-        t
-        for s in body["Surveys"]
-        for q in s["Quotas"]
-        for lay in q["Layers"]
-        for sq in lay["SubQuotas"]
-        for t in sq["QuestionsAndAnswers"]
-        if t["IsRoutable"]
-    ]
-    assert routable
+    found = targets(sandbox.get(f"{ES}/{PANEL}/Quotas?{query}").json())
+    assert [t for t in found if t["IsRoutable"]]
 
 
 def test_bad_include_routables_is_a_clear_400(sandbox: Sandbox) -> None:
