@@ -27,8 +27,8 @@ INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
 
 
 def toluna_time(at: datetime) -> str:
-    """Toluna's CacheExpires style: ISO-8601 with seven fractional digits and ``Z``."""
-    return at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+    """Toluna's CacheExpires style in its real GetQuotas bodies: ISO-8601, microseconds, ``Z``."""
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(slots=True)

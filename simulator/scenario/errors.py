@@ -19,6 +19,12 @@ def json_path(parts: Iterable[object]) -> str:
     return out
 
 
+def _brief(value: object, limit: int = 80) -> str:
+    """The offending value, cut short: a whole survey would drown the message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _fix(e: ValidationError) -> tuple[str, str]:
     v = e.validator
     if v == "required":
@@ -32,9 +38,9 @@ def _fix(e: ValidationError) -> tuple[str, str]:
         hint = f"rename it to '{close[0]}'" if close else f"remove it (known keys: {', '.join(allowed)})"
         return f"unknown key '{key}'", hint
     if v == "type":
-        return f"{e.instance!r} is not of type {e.validator_value}", f"write a value of type {e.validator_value}"
+        return f"{_brief(e.instance)} is not of type {e.validator_value}", f"write a value of type {e.validator_value}"
     if v == "enum":
-        return f"{e.instance!r} is not allowed", "use one of " + ", ".join(repr(x) for x in e.validator_value)
+        return f"{_brief(e.instance)} is not allowed", "use one of " + ", ".join(repr(x) for x in e.validator_value)
     if v == "pattern":
         if "[0-9A-Fa-f]{8}" in str(e.validator_value):
             return f"{e.instance!r} is not a GUID", "write a GUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from simulator.domain.settings import NAMES as SETTING_NAMES
 from simulator.schemas import validator
 
 from .errors import schema_error
+from .importer import check_body, read_body
 from .model import RecontactList, Scenario
 from .population import generate_members
 
@@ -209,17 +209,11 @@ class _Builder:
             return inv["surveys"]
         path = self.base_dir / inv["file"]
         try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise self.fail(
-                f"inventory[{i}].file", f"cannot read {path} as JSON ({exc})", "point at a GetQuotas body"
-            ) from exc
-        errors = list(validator("toluna", "GetQuotasResponse").iter_errors(body))
-        if errors:
-            inner = schema_error(str(path), errors)
-            raise self.fail(
-                f"inventory[{i}].file", f"{path} is not a GetQuotas body: {inner.path}: {inner.problem}", inner.fix
-            )
+            body = read_body(path)
+            check_body(body, str(path))
+        except ScenarioError as inner:
+            where = f"{inner.file}: at {inner.path or '(top level)'}"
+            raise self.fail(f"inventory[{i}].file", f"{where}: {inner.problem}", inner.fix) from None
         return body["Surveys"]
 
     def _members(self, today: date) -> list[Member]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import Any
 
 from faker import Faker
@@ -13,9 +14,13 @@ from simulator.domain import questions as qid
 from simulator.domain.model import Member
 
 
-def _pick(rng: random.Random, weights: dict[str, float]) -> int:
-    keys = list(weights)
-    return int(rng.choices(keys, weights=[weights[k] for k in keys])[0])
+def _choosers(answers: dict[str, dict[str, float]]) -> list[tuple[int, list[int], list[float]]]:
+    """Per question: answer ids and cumulative weights, computed once (the same draws as ``choices(weights=)``)."""
+    out = []
+    for question, weights in answers.items():
+        keys = [int(k) for k in weights]
+        out.append((int(question), keys, list(accumulate(weights[k] for k in weights))))
+    return out
 
 
 def generate_members(spec: dict[str, Any], panel_guid: str, today: date) -> Iterator[Member]:
@@ -24,6 +29,7 @@ def generate_members(spec: dict[str, Any], panel_guid: str, today: date) -> Iter
     rng = random.Random(seed)
     fake = Faker("en_US")
     fake.seed_instance(seed)
+    choosers = _choosers(spec.get("answers", {}))
     age = spec.get("age", {"min": 18, "max": 80})
     gender = spec.get("gender", {"female": 0.5, "male": 0.5})
     prefixes = spec.get("postal_codes")
@@ -37,8 +43,8 @@ def generate_members(spec: dict[str, Any], panel_guid: str, today: date) -> Iter
             postal = fake.postcode()
         female = gender.get("female", 0) / ((gender.get("female", 0) + gender.get("male", 0)) or 1)
         answers = {qid.GENDER: frozenset([qid.FEMALE if rng.random() < female else qid.MALE])}
-        for question, weights in spec.get("answers", {}).items():
-            answers[int(question)] = frozenset([_pick(rng, weights)])
+        for question, keys, cumulative in choosers:
+            answers[question] = frozenset(rng.choices(keys, cum_weights=cumulative))
         yield Member(
             panel_guid=panel_guid,
             member_code=f"{spec.get('code_prefix', 'GEN-')}{i:06d}",

@@ -104,7 +104,7 @@ def error_of(text: str, file: str = "s.yaml") -> ScenarioError:
             PANEL + "inventory:\n  - {culture: EN-US, file: nowhere.json}\n",
             "inventory[0].file",
             "cannot read",
-            "GetQuotas body",
+            "check the path",
         ),
     ],
 )
@@ -155,7 +155,8 @@ def test_a_bad_body_file_is_named_with_the_path_inside_it(tmp_path: Path) -> Non
     (tmp_path / "s.yaml").write_text(PANEL + "inventory:\n  - {culture: EN-US, file: body.json}\n")
     with pytest.raises(ScenarioError) as info:
         load_file(tmp_path / "s.yaml")
-    assert "body.json is not a GetQuotas body: Surveys[0]" in info.value.problem
+    assert "body.json: at Surveys[0]" in info.value.problem and "not a GetQuotas body" in info.value.problem
+    assert info.value.path == "inventory[0].file"
 
 
 def test_default_scenario_declares_what_the_paths_need(default_scenario) -> None:
