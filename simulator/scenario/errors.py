@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
 from simulator.domain.errors import ScenarioError
+
+
+def read_file(path: Path) -> str:
+    """A scenario or body file's text; an unreadable one is a ``ScenarioError`` naming it."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ScenarioError(str(path), "", f"cannot read the file ({exc.strerror})", "check the path") from exc
 
 
 def json_path(parts: Iterable[object]) -> str:

@@ -22,7 +22,7 @@ from simulator.domain.errors import ScenarioError
 from simulator.domain.sampling import parse_age_range
 from simulator.schemas import validator
 
-from .errors import schema_error
+from .errors import read_file, schema_error
 
 #: The ``file`` named by errors in the options rather than in the body.
 OPTIONS = "import options"
@@ -35,10 +35,7 @@ _PROBLEM_CHARS = 300
 def read_body(path: str | Path) -> Any:
     """The JSON in ``path``; a missing or malformed file is a ``ScenarioError`` that says where and what."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot read the file ({exc.strerror})", "check the path") from exc
+    text = read_file(path)
     try:
         return json.loads(text)
     except ValueError as exc:

@@ -23,7 +23,7 @@ from simulator.domain.model import Member, MemberStatus, Panel, Participation, S
 from simulator.domain.settings import NAMES as SETTING_NAMES
 from simulator.schemas import validator
 
-from .errors import schema_error
+from .errors import read_file, schema_error
 from .importer import check_body, read_body
 from .model import RecontactList, Scenario
 from .population import generate_members
@@ -50,11 +50,7 @@ _STATUS_NAMES = {
 
 def load_file(path: str | Path) -> Scenario:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot read the file ({exc.strerror})", "check the path") from exc
-    return load_text(text, str(path), base_dir=path.parent)
+    return load_text(read_file(path), str(path), base_dir=path.parent)
 
 
 def parse_text(text: str, file: str) -> Any:
