@@ -66,7 +66,7 @@ class Backend:
 
     def faults_for(self, route: str, panel: str | None, member: str | None, quota: int | None) -> FaultRule | None:
         """The first fault rule that applies, with one of its shots used (counted rules run out)."""
-        for fault_id, rule in self.store.meta.faults():
+        for fault_id, rule in self.store.inventory.snapshot().faults:
             if rule.applies(route, panel, member, quota) and self.store.meta.consume_fault(fault_id):
                 return rule
         return None

@@ -28,6 +28,12 @@ def register(app: Flask) -> None:
     @app.before_request
     def start_clock() -> None:
         g.t0 = time.perf_counter()
+        if not request.path.startswith("/_sandbox"):
+            backend().store.inventory.pin()
+
+    @app.teardown_request
+    def unpin(_exc: BaseException | None) -> None:
+        backend().store.inventory.unpin()
 
     @app.after_request
     def record(resp: Response) -> Response:

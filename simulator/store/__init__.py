@@ -8,8 +8,8 @@ from pathlib import Path
 from simulator.domain.clock import ClockSetting
 from simulator.scenario.model import Scenario
 
-from .db import Database
-from .inventory import Inventory, bump_version
+from .db import Database, bump_version
+from .inventory import Inventory
 from .journal import Journal
 from .members import Members
 from .meta import Meta
@@ -58,7 +58,7 @@ class Store:
             bump_version(conn)
 
     def now(self) -> datetime:
-        return self.meta.clock().now()
+        return self.inventory.snapshot().clock.now()
 
     def close(self) -> None:
         self.db.close()

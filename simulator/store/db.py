@@ -51,6 +51,13 @@ CREATE INDEX IF NOT EXISTS journal_at ON journal (at);
 """
 
 
+def bump_version(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES('version', '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
 class Database:
     """A sandbox database file (or ``:memory:``, shared by every thread of this process)."""
 
@@ -94,6 +101,11 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def write_one(self, sql: str, params: tuple | list = ()) -> int:
+        """One statement in its own (autocommit) transaction: a third of the round trips of ``write()``."""
+        with self._memory_lock if self.path == ":memory:" else _nullcontext():
+            return int(self.conn.execute(sql, params).lastrowid or 0)
 
     def read(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         with self._memory_lock if self.path == ":memory:" else _nullcontext():

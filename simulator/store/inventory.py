@@ -1,7 +1,8 @@
 """Panels and surveys (with their quotas), versioned so that every worker can cache a parsed snapshot.
 
-Any change to panels, surveys, quota states or recontact lists bumps ``meta.version`` in the same transaction;
-a worker re-reads only when the version moved, which keeps GetQuotas and GenerateInvite off the JSON parser.
+Any change to panels, surveys, quota states, recontact lists, the clock or fault rules bumps ``meta.version``
+in the same transaction; a worker re-reads only when the version moved, which keeps every request down to one
+small read before its own work.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simulator.domain.clock import ClockSetting
+from simulator.domain.faults import FaultRule
 from simulator.domain.model import Panel, Quota, Survey
 
-from .db import Database
+from .db import Database, bump_version
 from .docs import panel_from_doc, panel_to_doc, survey_from_doc, survey_to_doc
+from .meta import clock_from_text, fault_rows
 
 
 @dataclass(slots=True)
@@ -23,6 +27,8 @@ class Snapshot:
     panels: dict[str, Panel]
     surveys: dict[str, list[Survey]]  # culture -> surveys in inventory order
     quotas: dict[int, tuple[Survey, Quota]] = field(default_factory=dict)
+    clock: ClockSetting = field(default_factory=ClockSetting)
+    faults: list[tuple[int, FaultRule]] = field(default_factory=list)
 
     def surveys_for(self, culture: str) -> list[Survey]:
         return self.surveys.get(culture, [])
@@ -38,24 +44,29 @@ class Snapshot:
         return found[-1] if found else None
 
 
-def bump_version(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES('version', '1') "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-    )
-
-
 class Inventory:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cached: Snapshot | None = None
         self._lock = threading.Lock()
+        self._pinned = threading.local()
 
     def version(self) -> int:
         rows = self.db.read("SELECT value FROM meta WHERE key = 'version'")
         return int(rows[0][0]) if rows else 0
 
+    def pin(self) -> None:
+        """Read the version once for this thread's request; ``snapshot()`` returns the same state until unpin."""
+        self._pinned.snapshot = None
+        self._pinned.snapshot = self.snapshot()
+
+    def unpin(self) -> None:
+        self._pinned.snapshot = None
+
     def snapshot(self) -> Snapshot:
+        pinned = getattr(self._pinned, "snapshot", None)
+        if pinned is not None:
+            return pinned
         version = self.version()
         cached = self._cached
         if cached is not None and cached.version == version:
@@ -69,7 +80,8 @@ class Inventory:
                 surveys.setdefault(culture, []).append(s)
                 for q in s.quotas:
                     quotas[q.quota_id] = (s, q)
-            self._cached = Snapshot(version, panels, surveys, quotas)
+            clock = clock_from_text(self.db.read("SELECT value FROM meta WHERE key = 'clock'"))
+            self._cached = Snapshot(version, panels, surveys, quotas, clock, fault_rows(self.db))
             return self._cached
 
     def replace(self, conn: sqlite3.Connection, panels: list[Panel], surveys: list[Survey]) -> None:

@@ -61,6 +61,9 @@ _COLUMNS = [
 ]
 
 
+_INSERT = f"INSERT INTO journal({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+
+
 def clip(text: str | None) -> str | None:
     if text is None or len(text) <= BODY_LIMIT:
         return text
@@ -72,16 +75,11 @@ class Journal:
         self.db = db
 
     def add(self, e: Entry) -> int:
-        values = asdict(e)
-        values["request_headers"] = json.dumps(e.request_headers)
-        values["request_body"] = clip(e.request_body)
-        values["response_body"] = clip(e.response_body)
-        with self.db.write() as conn:
-            cur = conn.execute(
-                f"INSERT INTO journal({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                [values[c] for c in _COLUMNS],
-            )
-            return int(cur.lastrowid or 0)
+        values = [getattr(e, c) for c in _COLUMNS]
+        values[_COLUMNS.index("request_headers")] = json.dumps(e.request_headers)
+        values[_COLUMNS.index("request_body")] = clip(e.request_body)
+        values[_COLUMNS.index("response_body")] = clip(e.response_body)
+        return self.db.write_one(_INSERT, values)
 
     def query(
         self,

@@ -69,20 +69,19 @@ class Members:
         return [_participation(r) for r in rows]
 
     def add_invite(self, invite: Invite) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO invites(token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    invite.token,
-                    invite.panel_guid,
-                    invite.member_code,
-                    invite.survey_id,
-                    invite.wave_id,
-                    invite.quota_id,
-                    invite.created_at.isoformat(),
-                ),
-            )
+        self.db.write_one(
+            "INSERT INTO invites(token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                invite.token,
+                invite.panel_guid,
+                invite.member_code,
+                invite.survey_id,
+                invite.wave_id,
+                invite.quota_id,
+                invite.created_at.isoformat(),
+            ),
+        )
 
     def open_invites(self, panel_guid: str, member_code: str) -> list[Invite]:
         rows = self.db.read(

@@ -9,8 +9,21 @@ from datetime import datetime
 from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
 
-from .db import Database
+from .db import Database, bump_version
 from .docs import dumps
+
+
+def clock_from_text(rows: list) -> ClockSetting:
+    if not rows or not rows[0][0]:
+        return ClockSetting()
+    d = json.loads(rows[0][0])
+    frozen = d.get("frozen_at")
+    return ClockSetting(datetime.fromisoformat(frozen) if frozen else None, float(d.get("offset_seconds", 0)))
+
+
+def fault_rows(db: Database) -> list[tuple[int, FaultRule]]:
+    rows = db.read("SELECT id, doc FROM faults WHERE remaining IS NULL OR remaining > 0 ORDER BY id")
+    return [(int(r[0]), FaultRule.from_dict(json.loads(r[1]))) for r in rows]
 
 
 class Meta:
@@ -26,12 +39,7 @@ class Meta:
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def clock(self) -> ClockSetting:
-        text = self.get("clock")
-        if not text:
-            return ClockSetting()
-        d = json.loads(text)
-        frozen = d.get("frozen_at")
-        return ClockSetting(datetime.fromisoformat(frozen) if frozen else None, float(d.get("offset_seconds", 0)))
+        return clock_from_text(self.db.read("SELECT value FROM meta WHERE key = 'clock'"))
 
     def set_clock(self, setting: ClockSetting, conn: sqlite3.Connection | None = None) -> None:
         text = dumps(
@@ -45,10 +53,10 @@ class Meta:
             return
         with self.db.write() as c:
             self.put(c, "clock", text)
+            bump_version(c)
 
     def faults(self) -> list[tuple[int, FaultRule]]:
-        rows = self.db.read("SELECT id, doc FROM faults WHERE remaining IS NULL OR remaining > 0 ORDER BY id")
-        return [(int(r[0]), FaultRule.from_dict(json.loads(r[1]))) for r in rows]
+        return fault_rows(self.db)
 
     def replace_faults(self, conn: sqlite3.Connection, rules: list[FaultRule]) -> None:
         conn.execute("DELETE FROM faults")
@@ -59,6 +67,7 @@ class Meta:
     def add_fault(self, rule: FaultRule) -> int:
         with self.db.write() as conn:
             cur = conn.execute("INSERT INTO faults(doc, remaining) VALUES (?, ?)", (dumps(rule.to_dict()), rule.times))
+            bump_version(conn)
             return int(cur.lastrowid or 0)
 
     def consume_fault(self, fault_id: int) -> bool:
@@ -68,8 +77,10 @@ class Meta:
                 "UPDATE faults SET remaining = remaining - 1 WHERE id = ? AND (remaining IS NULL OR remaining > 0)",
                 (fault_id,),
             )
+            bump_version(conn)
             return cur.rowcount == 1
 
     def clear_faults(self) -> None:
         with self.db.write() as conn:
             conn.execute("DELETE FROM faults")
+            bump_version(conn)
