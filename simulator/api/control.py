@@ -16,7 +16,9 @@ from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundErr
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_state_from_dict, state_to_dict, survey_state_from_dict
 from simulator.domain.model import Participation, QuotaState, Survey, SurveyState
+from simulator.scenario.errors import schema_error
 from simulator.scenario.loader import load_text
+from simulator.schemas import validator
 
 from .context import backend, base_url
 from .errors import json_response
@@ -37,10 +39,16 @@ def loopback_only() -> None:
         raise ForbiddenError("The control API answers loopback clients only (start with --control-from-anywhere).")
 
 
-def _body() -> dict[str, Any]:
+def _body(definition: str | None = None) -> dict[str, Any]:
+    """The JSON body, checked against ``control.json``'s definition: a bad one is a 400 that says what to fix."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequestError("Send a JSON object.")
+    if definition:
+        errors = list(validator("control", definition).iter_errors(body))
+        if errors:
+            e = schema_error("request body", errors)
+            raise BadRequestError(f"{e.path or 'body'}: {e.problem}. Fix: {e.fix}")
     return body
 
 
@@ -114,7 +122,7 @@ _QUOTA_COUNTS = {
 def change_quota(quota_id: int) -> Response:
     """Body: any of ``live``, ``es_enabled``, ``interval_unavailable``, ``EstimatedCompletesRemaining``,
     ``CompletesRequired``, ``SubQuotas: {SubQuotaID: CurrentCompletes}``."""
-    body = _body()
+    body = _body("QuotaChange")
     state_changes = {k: v for k, v in body.items() if k in QuotaState.__slots__}
 
     def change(s: Survey) -> None:
@@ -140,7 +148,7 @@ def change_quota(quota_id: int) -> Response:
 def change_survey(survey_id: int) -> Response:
     """Body: SurveyState fields (``status``, ``es_enabled``, ...) and ``EstimatedCompletesRemaining``; every
     wave of the survey, or only ``WaveID`` when the body names one."""
-    body = _body()
+    body = _body("SurveyChange")
     inventory = backend().store.inventory
     waves = [int(body["WaveID"])] if "WaveID" in body else inventory.waves(survey_id)
     if not waves:
@@ -168,10 +176,10 @@ def get_clock() -> Response:
 
 @bp.put("/clock")
 def set_clock() -> Response:
-    body = _body()
+    body = _body("Clock")
     try:
-        instant = parse_instant(str(body["now"]))
-    except (KeyError, ValueError):
+        instant = parse_instant(body["now"])
+    except ValueError:
         raise BadRequestError('Send {"now": "2026-01-15T12:00:00Z", "frozen": true|false}.') from None
     meta = backend().store.meta
     setting = meta.clock().set_to(instant, frozen=bool(body.get("frozen", False)))
@@ -181,8 +189,9 @@ def set_clock() -> Response:
 
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
-    body = _body()
-    seconds = float(body.get("seconds", 0)) + 60 * float(body.get("minutes", 0)) + 86400 * float(body.get("days", 0))
+    body = _body("ClockAdvance")
+    units = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+    seconds = sum(float(body.get(k, 0)) * n for k, n in units.items())
     meta = backend().store.meta
     setting = meta.clock().advance(seconds)
     meta.set_clock(setting)
@@ -195,7 +204,7 @@ def journal() -> Response:
     try:
         quota = int(a["quota"]) if a.get("quota") else None
         after = int(a["after"]) if a.get("after") else None
-        limit = min(int(a.get("limit", 100)), 10_000)
+        limit = max(1, min(int(a.get("limit", 100)), 10_000))
     except ValueError:
         raise BadRequestError("quota, after and limit are whole numbers.") from None
     entries = backend().store.journal.query(
@@ -214,8 +223,8 @@ def journal() -> Response:
 @bp.get("/explain")
 def explain() -> Response:
     a = request.args
-    if not (a.get("member") and a.get("quota")):
-        raise BadRequestError("Give member=, quota= and (with several panels) panel=.")
+    if not (a.get("member") and a.get("quota", "").isdigit()):
+        raise BadRequestError("Give member=, a numeric quota= and (with several panels) panel=.")
     b = backend()
     panel = a.get("panel") or _default_panel()
     decision, check = b.explain(panel, a["member"], int(a["quota"]))
@@ -249,7 +258,7 @@ _STATUS = {
 @bp.post("/participations")
 def add_participation() -> Response:
     """Record history by hand (what the survey flow records when members take surveys)."""
-    body = _body()
+    body = _body("Participation")
     b = backend()
     panel = (body.get("panel") or _default_panel()).lower()
     member = b.store.members.get(panel, str(body.get("member", "")))

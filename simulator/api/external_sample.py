@@ -15,7 +15,7 @@ from simulator.domain.model import Panel
 
 from .context import arg, backend, base_url
 from .errors import JSON_TYPE, json_response
-from .gates import bool_arg, es_gate, member_code_from, quota_id_from
+from .gates import INT32_MAX, bool_arg, es_gate, member_code_from, quota_id_from
 
 PREFIXES = ("/IPExternalSamplingService/ExternalSample", "/ExternalSample")
 MAX_BULK_QUOTAS = 100
@@ -75,7 +75,7 @@ def bulk_invites(panel_guid: str, member_code: str) -> Response:
 def _bulk_quota_ids() -> list[int]:
     body = request.get_json(silent=True)
     ids = body.get("QuotaIDs") if isinstance(body, dict) else None
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if not isinstance(ids, list) or not ids or not all(type(i) is int and 0 <= i <= INT32_MAX for i in ids):
         raise BadRequestError('The body must be {"QuotaIDs": [QuotaID, ...]} with at least one integer QuotaID.')
     if len(ids) > MAX_BULK_QUOTAS:
         raise BadRequestError(f"At most {MAX_BULK_QUOTAS} QuotaIDs per request; got {len(ids)}.")

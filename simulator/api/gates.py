@@ -60,11 +60,17 @@ def _drop_connection() -> None:
     raise FaultStatusError(500)
 
 
+INT32_MAX = 2**31 - 1  # Toluna's ids are .NET ints
+
+
 def quota_id_from(text: str) -> int:
     try:
-        return int(text.strip())
+        value = int(text.strip())
     except ValueError:
-        raise EsResultError(ResultCode.NO_QUOTA_ID, f"{text!r} is not a QuotaID") from None
+        value = -1
+    if not 0 <= value <= INT32_MAX:
+        raise EsResultError(ResultCode.NO_QUOTA_ID, f"{text[:40]!r} is not a QuotaID")
+    return value
 
 
 def member_code_from(text: str) -> str:

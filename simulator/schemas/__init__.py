@@ -21,11 +21,13 @@ def load(name: str) -> dict[str, Any]:
 
 @cache
 def registry() -> Registry:
-    return Registry().with_resources((f"{n}.json", Resource.from_contents(load(n))) for n in ("toluna", "scenario"))
+    return Registry().with_resources(
+        (f"{n}.json", Resource.from_contents(load(n))) for n in ("toluna", "scenario", "control")
+    )
 
 
 def validator(name: str, definition: str | None = None) -> Draft202012Validator:
-    """A validator for a whole schema file, or for one of ``toluna.json``'s ``$defs``."""
+    """A validator for a whole schema file, or for one of its ``$defs``."""
     schema: dict[str, Any] = load(name)
     if definition is not None:
         schema = {"$ref": f"{name}.json#/$defs/{definition}"}
