@@ -143,17 +143,17 @@ class Backend:
 
     def generate_invite(self, panel: Panel, member_code: str, quota_id: int) -> InviteOutcome:
         r = self.invite_request(panel, member_code, quota_id)
-        survey, quota, history, now = r.survey, r.quota, r.history, r.now
+        survey, quota = r.survey, r.quota
         decision = decide(r)
         if not decision.ok:
             return InviteOutcome(decision, None, survey, quota)
         assert survey is not None and quota is not None
-        invite = next((i for i in history.open_invites if i.quota_id == quota_id), None)
-        if invite is None:
-            invite = Invite(
-                secrets.token_urlsafe(18), panel.guid, member_code, survey.survey_id, survey.wave_id, quota_id, now
-            )
-            self.store.members.add_invite(invite)
+        fresh = Invite(
+            secrets.token_urlsafe(18), panel.guid, member_code, survey.survey_id, survey.wave_id, quota_id, r.now
+        )
+        invite = self.store.members.claim_invite(fresh)
+        if invite is None:  # another request took a quota of this survey for the member first
+            decision = Decision(ResultCode.MEMBER_DOES_NOT_MATCH_QUOTA, "one quota per survey: claimed in parallel")
         return InviteOutcome(decision, invite, survey, quota)
 
     @staticmethod

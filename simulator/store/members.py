@@ -20,6 +20,11 @@ def _participation(row: sqlite3.Row | tuple) -> Participation:
 
 
 _P_COLUMNS = "panel_guid, member_code, survey_id, wave_id, quota_id, status_id, at"
+_I_COLUMNS = "token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at"
+
+
+def _invite(r: sqlite3.Row | tuple) -> Invite:
+    return Invite(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
 
 
 class Members:
@@ -68,28 +73,39 @@ class Members:
         )
         return [_participation(r) for r in rows]
 
-    def add_invite(self, invite: Invite) -> None:
-        self.db.write_one(
-            "INSERT INTO invites(token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                invite.token,
-                invite.panel_guid,
-                invite.member_code,
-                invite.survey_id,
-                invite.wave_id,
-                invite.quota_id,
-                invite.created_at.isoformat(),
-            ),
-        )
+    def claim_invite(self, invite: Invite) -> Invite | None:
+        """Store ``invite`` unless the member already holds one for this survey+wave, in one write transaction so
+        that parallel requests cannot both pass: the held invite for the same quota is returned instead, and one
+        for another quota of the survey means None (one quota per survey)."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                f"SELECT {_I_COLUMNS} FROM invites WHERE panel_guid = ? AND member_code = ? AND survey_id = ? "
+                "AND wave_id = ? AND used_at IS NULL",
+                (invite.panel_guid, invite.member_code, invite.survey_id, invite.wave_id),
+            ).fetchone()
+            if row is not None:
+                held = _invite(row)
+                return held if held.quota_id == invite.quota_id else None
+            conn.execute(
+                f"INSERT INTO invites({_I_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    invite.token,
+                    invite.panel_guid,
+                    invite.member_code,
+                    invite.survey_id,
+                    invite.wave_id,
+                    invite.quota_id,
+                    invite.created_at.isoformat(),
+                ),
+            )
+        return invite
 
     def open_invites(self, panel_guid: str, member_code: str) -> list[Invite]:
         rows = self.db.read(
-            "SELECT token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at FROM invites "
-            "WHERE panel_guid = ? AND member_code = ? AND used_at IS NULL",
+            f"SELECT {_I_COLUMNS} FROM invites WHERE panel_guid = ? AND member_code = ? AND used_at IS NULL",
             (panel_guid, member_code),
         )
-        return [Invite(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6])) for r in rows]
+        return [_invite(r) for r in rows]
 
     def history(self, member: Member, survey_id: int, wave_id: int) -> History:
         """Everything the decision chain needs to know about the past, in a handful of indexed reads."""

@@ -256,3 +256,19 @@ def test_openapi_document_is_built_from_the_schemas(sandbox: Sandbox) -> None:
     schemas = doc["components"]["schemas"]
     assert schemas["GetQuotasResponse"]["properties"]["Surveys"]["items"] == {"$ref": "#/components/schemas/Survey"}
     assert doc["components"]["securitySchemes"]["ApiAuthKey"]["name"] == "API_AUTH_KEY"
+
+
+def test_parallel_invites_keep_one_quota_per_survey(fresh_sandbox: Sandbox) -> None:
+    """Many parallel requests, two server workers: each member ends with invites for one quota of the survey."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh_sandbox.control("PUT", "quotas/4200071", json={"live": True}).raise_for_status()
+    members = [f"GEN-{i:06d}" for i in range(40)]
+    jobs = [(m, q) for m in members for q in (4200071, 4200072, 4200072, 4200071)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda job: (job, fresh_sandbox.invite(*job)), jobs))
+    assert {r.status_code for _, r in answers} <= {200, 400}
+    for member in members:
+        granted = {(q, r.json()["URL"]) for (m, q), r in answers if m == member and r.status_code == 200}
+        assert len({q for q, _ in granted}) <= 1, granted  # never two quotas of one survey
+        assert len({url for _, url in granted}) <= 1, granted  # a repeated request gets the same invite
