@@ -26,7 +26,10 @@ test: install
 	$(BIN)/python -m pytest -n auto -q
 
 bench: install
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || \
+		echo "wrk not installable here: the benchmarks fall back to a Python load generator"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

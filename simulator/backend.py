@@ -148,6 +148,9 @@ class Backend:
         if not decision.ok:
             return InviteOutcome(decision, None, survey, quota)
         assert survey is not None and quota is not None
+        held = next((i for i in r.history.open_invites if i.quota_id == quota_id), None)
+        if held is not None:  # a repeated request: the same invite, no write
+            return InviteOutcome(decision, held, survey, quota)
         fresh = Invite(
             secrets.token_urlsafe(18), panel.guid, member_code, survey.survey_id, survey.wave_id, quota_id, r.now
         )

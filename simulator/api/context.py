@@ -20,5 +20,18 @@ def arg(name: str) -> str | None:
     return None
 
 
+_HOST_URLS: dict[tuple[str, str], str] = {}
+
+
 def base_url() -> str:
-    return current_app.config.get("PUBLIC_URL") or request.host_url
+    """Where invite URLs point: the configured public URL, or the host the partner called (cached per Host)."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured
+    key = (request.scheme, request.host)
+    url = _HOST_URLS.get(key)
+    if url is None:
+        if len(_HOST_URLS) > 64:  # Host is the client's to choose: keep the cache small
+            _HOST_URLS.clear()
+        url = _HOST_URLS[key] = request.host_url
+    return url

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, g, request
 
-from simulator.store.journal import BODY_LIMIT, Entry
+from simulator.store.journal import BODY_LIMIT, RESPONSE_LIMIT, Entry
 
 from .context import backend
 
@@ -20,8 +20,8 @@ def note(route: str, panel: str | None = None, member: str | None = None, quota:
     g.journal = {"route": route, "panel_guid": panel, "member_code": member, "quota_id": quota}
 
 
-def _text(data: bytes) -> str | None:
-    return data[:BODY_LIMIT].decode("utf-8", errors="replace") if data else None
+def _text(data: bytes, limit: int = BODY_LIMIT) -> str | None:
+    return data[:limit].decode("utf-8", errors="replace") if data else None
 
 
 def register(app: Flask) -> None:
@@ -58,7 +58,7 @@ def register(app: Flask) -> None:
                 duration_ms=round((time.perf_counter() - g.t0) * 1000, 3),
                 request_headers={k: v for k, v in request.headers.items() if k not in _HIDDEN_HEADERS},
                 request_body=_text(request.get_data(cache=True)),
-                response_body=_text(body),
+                response_body=_text(body, RESPONSE_LIMIT),
                 response_length=len(body),
                 note=getattr(g, "journal_note", None),
             )

@@ -46,8 +46,6 @@ CREATE TABLE IF NOT EXISTS journal (
     response_body TEXT, response_length INTEGER NOT NULL, note TEXT);
 CREATE INDEX IF NOT EXISTS journal_route ON journal (route, id);
 CREATE INDEX IF NOT EXISTS journal_member ON journal (member_code, id);
-CREATE INDEX IF NOT EXISTS journal_quota ON journal (quota_id, id);
-CREATE INDEX IF NOT EXISTS journal_at ON journal (at);
 """
 
 

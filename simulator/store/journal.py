@@ -1,7 +1,8 @@
 """The request journal: every request a partner sent and what the sandbox answered.
 
-The conformance suite and support read it; it is the evidence behind every verdict. Bodies are kept whole up
-to ``BODY_LIMIT`` characters; a larger one (a full GetQuotas body) keeps its head and its full length.
+The conformance suite and support read it; it is the evidence behind every verdict. Request bodies are kept
+whole up to ``BODY_LIMIT`` characters, responses up to ``RESPONSE_LIMIT``: every ES answer but GetQuotas fits,
+and a GetQuotas body (the same cached list on every poll) keeps its head and its full length.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from .db import Database
 
 BODY_LIMIT = 16_384
+RESPONSE_LIMIT = 4_096
 
 
 @dataclass(slots=True)
@@ -64,10 +66,10 @@ _COLUMNS = [
 _INSERT = f"INSERT INTO journal({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
-def clip(text: str | None) -> str | None:
-    if text is None or len(text) <= BODY_LIMIT:
+def clip(text: str | None, limit: int = BODY_LIMIT) -> str | None:
+    if text is None or len(text) <= limit:
         return text
-    return text[:BODY_LIMIT]
+    return text[:limit]
 
 
 class Journal:
@@ -78,7 +80,7 @@ class Journal:
         values = [getattr(e, c) for c in _COLUMNS]
         values[_COLUMNS.index("request_headers")] = json.dumps(e.request_headers)
         values[_COLUMNS.index("request_body")] = clip(e.request_body)
-        values[_COLUMNS.index("response_body")] = clip(e.response_body)
+        values[_COLUMNS.index("response_body")] = clip(e.response_body, RESPONSE_LIMIT)
         return self.db.write_one(_INSERT, values)
 
     def query(
