@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from simulator.domain import changes
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
-from simulator.domain.errors import EsResultError, ForbiddenError
+from simulator.domain.errors import EsResultError, ForbiddenError, NotFoundError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
@@ -178,6 +179,27 @@ class Backend:
             order = ("SurveyID", "WaveID", "QuotaID", "URL", "LOI", "IR", "MemberAmount", "PartnerAmount")
             body = {k: body[k] for k in order}
         return body
+
+    # --- Operator changes (control API) ---------------------------------------------------------------
+    def change_quota(self, quota_id: int, body: dict[str, Any]) -> Quota:
+        key = self.store.inventory.survey_of_quota(quota_id)
+        if key is None:
+            raise NotFoundError(f"No quota {quota_id}.")
+        survey = self.store.inventory.update_survey(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
+        quota = survey.quota(quota_id)
+        assert quota is not None
+        return quota
+
+    def change_survey(self, survey_id: int, body: dict[str, Any]) -> list[Survey]:
+        """Every wave of the survey, or only ``WaveID`` when the body names one."""
+        inventory = self.store.inventory
+        waves = [int(body["WaveID"])] if "WaveID" in body else inventory.waves(survey_id)
+        try:
+            if not waves:
+                raise KeyError(survey_id)
+            return [inventory.update_survey(survey_id, w, lambda s: changes.change_survey(s, body)) for w in waves]
+        except KeyError:
+            raise NotFoundError(f"No survey {survey_id} wave {waves}.") from None
 
     # --- Settings / explain ---------------------------------------------------------------------------
     @staticmethod

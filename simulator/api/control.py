@@ -14,8 +14,8 @@ from simulator.domain import questions as qid
 from simulator.domain.clock import parse_instant
 from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundError
 from simulator.domain.faults import FaultRule
-from simulator.domain.inventory_codec import quota_state_from_dict, state_to_dict, survey_state_from_dict
-from simulator.domain.model import Participation, QuotaState, Survey, SurveyState
+from simulator.domain.inventory_codec import state_to_dict
+from simulator.domain.model import Participation
 from simulator.scenario.errors import schema_error
 from simulator.scenario.loader import load_text
 from simulator.schemas import validator
@@ -105,42 +105,11 @@ def reset() -> Response:
     return json_response(scenario.summary())
 
 
-def _survey_for_quota(quota_id: int) -> tuple[int, int]:
-    key = backend().store.inventory.survey_of_quota(quota_id)
-    if key is None:
-        raise NotFoundError(f"No quota {quota_id}.")
-    return key
-
-
-_QUOTA_COUNTS = {
-    "CompletesRequired": "completes_required",
-    "EstimatedCompletesRemaining": "estimated_completes_remaining",
-}
-
-
 @bp.put("/quotas/<int:quota_id>")
 def change_quota(quota_id: int) -> Response:
     """Body: any of ``live``, ``es_enabled``, ``interval_unavailable``, ``EstimatedCompletesRemaining``,
     ``CompletesRequired``, ``SubQuotas: {SubQuotaID: CurrentCompletes}``."""
-    body = _body("QuotaChange")
-    state_changes = {k: v for k, v in body.items() if k in QuotaState.__slots__}
-
-    def change(s: Survey) -> None:
-        q = s.quota(quota_id)
-        assert q is not None
-        q.state = quota_state_from_dict({**state_to_dict(q.state), **state_changes})
-        for wire, attr in _QUOTA_COUNTS.items():
-            if wire in body:
-                setattr(q, attr, int(body[wire]))
-        for sq_id, completes in (body.get("SubQuotas") or {}).items():
-            for layer in q.layers:
-                for sq in layer.subquotas:
-                    if sq.subquota_id == int(sq_id):
-                        sq.current_completes = int(completes)
-
-    survey = backend().store.inventory.update_survey(*_survey_for_quota(quota_id), change)
-    q = survey.quota(quota_id)
-    assert q is not None
+    q = backend().change_quota(quota_id, _body("QuotaChange"))
     return json_response({"QuotaID": quota_id, "State": state_to_dict(q.state), "Live": q.state.live})
 
 
@@ -148,22 +117,7 @@ def change_quota(quota_id: int) -> Response:
 def change_survey(survey_id: int) -> Response:
     """Body: SurveyState fields (``status``, ``es_enabled``, ...) and ``EstimatedCompletesRemaining``; every
     wave of the survey, or only ``WaveID`` when the body names one."""
-    body = _body("SurveyChange")
-    inventory = backend().store.inventory
-    waves = [int(body["WaveID"])] if "WaveID" in body else inventory.waves(survey_id)
-    if not waves:
-        raise NotFoundError(f"No survey {survey_id}.")
-    state_changes = {k: v for k, v in body.items() if k in SurveyState.__slots__}
-
-    def change(s: Survey) -> None:
-        s.state = survey_state_from_dict({**state_to_dict(s.state), **state_changes})
-        if "EstimatedCompletesRemaining" in body:
-            s.estimated_completes_remaining = int(body["EstimatedCompletesRemaining"])
-
-    try:
-        changed = [inventory.update_survey(survey_id, wave, change) for wave in waves]
-    except KeyError:
-        raise NotFoundError(f"No survey {survey_id} wave {waves}.") from None
+    changed = backend().change_survey(survey_id, _body("SurveyChange"))
     return json_response(
         [{"SurveyID": s.survey_id, "WaveID": s.wave_id, "State": state_to_dict(s.state)} for s in changed]
     )
