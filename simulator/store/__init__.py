@@ -8,7 +8,7 @@ from pathlib import Path
 from simulator.domain.clock import ClockSetting
 from simulator.scenario.model import Scenario
 
-from .db import Database, bump_version
+from .db import Database
 from .inventory import Inventory
 from .journal import Journal
 from .members import Members
@@ -39,11 +39,14 @@ class Store:
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""
+        if clear_journal:
+            self.journal.settle()  # entries queued before the reset are cleared with the rest
         with self.db.write() as conn:
             for table in _STATE_TABLES:
                 conn.execute(f"DELETE FROM {table}")
             if clear_journal:
                 conn.execute("DELETE FROM journal")
+                conn.execute("DELETE FROM journal_texts")
             self.inventory.replace(conn, scenario.panels, scenario.surveys)
             self.members.put_many(conn, scenario.members)
             self.members.add_participations(conn, scenario.participations)
@@ -55,12 +58,13 @@ class Store:
             self.meta.put(conn, "scenario_source", scenario.source)
             self.meta.put(conn, "scenario_digest", scenario.digest)
             self.meta.put(conn, "scenario_text", scenario.text)
-            bump_version(conn)
+            self.db.bump_version(conn)
 
     def now(self) -> datetime:
         return self.inventory.snapshot().clock.now()
 
     def close(self) -> None:
+        self.journal.flush()
         self.db.close()
 
 

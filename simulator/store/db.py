@@ -1,16 +1,26 @@
 """SQLite plumbing: one file per sandbox, WAL, one connection per thread.
 
 Several server workers (processes) open the same file; WAL lets readers run beside the one writer, and
-``BEGIN IMMEDIATE`` transactions serialize the writes that must not interleave (quota counters).
+``BEGIN IMMEDIATE`` transactions serialize the writes that must not interleave (quota counters). The state
+version that tells workers to re-read the inventory is mirrored in shared memory (``live.LiveState``).
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .live import LiveState
+
+log = logging.getLogger("simulator.store")
+
+#: Stored in the file (``PRAGMA user_version``). A file of another version is emptied and rebuilt: its state comes
+#: back from the scenario (``serve`` reloads it), only the old journal is lost.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,17 +53,18 @@ CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, wall_at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
     query TEXT NOT NULL, route TEXT, panel_guid TEXT, member_code TEXT, quota_id INTEGER, status INTEGER NOT NULL,
     result_code INTEGER, duration_ms REAL NOT NULL, request_headers TEXT NOT NULL, request_body TEXT,
-    response_body TEXT, response_length INTEGER NOT NULL, note TEXT);
+    response_body TEXT, response_ref TEXT, response_length INTEGER NOT NULL, note TEXT);
+CREATE TABLE IF NOT EXISTS journal_texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS journal_route ON journal (route, id);
 CREATE INDEX IF NOT EXISTS journal_member ON journal (member_code, id);
 """
 
 
-def bump_version(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES('version', '1') "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-    )
+_BUMP = (
+    "INSERT INTO meta(key, value) VALUES('version', '1') "
+    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value"
+)
+_VERSION = "SELECT value FROM meta WHERE key = 'version'"
 
 
 class Database:
@@ -66,8 +77,47 @@ class Database:
         self._memory_lock = threading.RLock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.live = LiveState(None if self.path == ":memory:" else self.path)
         with self._memory_lock:
-            self.conn.executescript(SCHEMA)
+            self._create_schema()
+        stored = self.stored_version()
+        if stored > self.live.version:  # a new sidecar, or one left by an older file: never behind SQLite
+            self.live.set_version(stored)
+
+    def _create_schema(self) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")  # workers opening the file together: one of them builds it
+        try:
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found != SCHEMA_VERSION:
+                tables = [
+                    r[0]
+                    for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    if not r[0].startswith("sqlite_")
+                ]
+                if tables:
+                    log.warning("%s: made by another version (schema %s); starting it afresh", self.path, found)
+                for table in tables:
+                    conn.execute(f"DROP TABLE {table}")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def stored_version(self, conn: sqlite3.Connection | None = None) -> int:
+        row = (conn or self.conn).execute(_VERSION).fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_version(self, conn: sqlite3.Connection) -> int:
+        """Inside a write transaction: the state changed. Shared memory learns the new version before the commit,
+        so a worker can never hold a snapshot of the old state under the new number (see ``Inventory``)."""
+        version = int(conn.execute(_BUMP).fetchone()[0])
+        self.live.set_version(version)
+        return version
 
     def _open(self) -> sqlite3.Connection:
         if self.path == ":memory:":
@@ -93,17 +143,29 @@ class Database:
         with self._memory_lock if self.path == ":memory:" else _nullcontext():
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
+            version = self.live.version  # nobody else can bump it while this transaction holds the write lock
             try:
                 yield conn
             except BaseException:
+                self.live.set_version(version)  # before the lock is released: a rolled-back bump never shows
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
-    def write_one(self, sql: str, params: tuple | list = ()) -> int:
-        """One statement in its own (autocommit) transaction: a third of the round trips of ``write()``."""
+    @contextmanager
+    def snapshot_read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every SELECT inside sees the same committed state (inside a write transaction,
+        that transaction's own state)."""
         with self._memory_lock if self.path == ":memory:" else _nullcontext():
-            return int(self.conn.execute(sql, params).lastrowid or 0)
+            conn = self.conn
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
 
     def read(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
         with self._memory_lock if self.path == ":memory:" else _nullcontext():
@@ -115,6 +177,7 @@ class Database:
         if conn is not None and conn is not self._memory_conn:
             conn.close()
         self._local.conn = None
+        self.live.close()
 
 
 @contextmanager

@@ -1,8 +1,10 @@
 """Panels and surveys (with their quotas), versioned so that every worker can cache a parsed snapshot.
 
 Any change to panels, surveys, quota states, recontact lists, the clock or fault rules bumps ``meta.version``
-in the same transaction; a worker re-reads only when the version moved, which keeps every request down to one
-small read before its own work.
+in the same transaction, and shared memory learns the new number before the commit; a worker compares that
+number with its snapshot's and re-reads only when they differ, so an unchanged inventory costs a request no read.
+A snapshot is labelled with the version read in the same read transaction as its data, never with the shared
+number, so it cannot pass for a newer state than it holds.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
 from simulator.domain.model import Panel, Quota, Survey
 
-from .db import Database, bump_version
+from .db import Database
 from .docs import panel_from_doc, panel_to_doc, survey_from_doc, survey_to_doc
 from .meta import clock_from_text, fault_rows
 
@@ -52,8 +54,7 @@ class Inventory:
         self._pinned = threading.local()
 
     def version(self) -> int:
-        rows = self.db.read("SELECT value FROM meta WHERE key = 'version'")
-        return int(rows[0][0]) if rows else 0
+        return self.db.live.version
 
     def pin(self) -> None:
         """Read the version once for this thread's request; ``snapshot()`` returns the same state until unpin."""
@@ -67,21 +68,27 @@ class Inventory:
         pinned = getattr(self._pinned, "snapshot", None)
         if pinned is not None:
             return pinned
-        version = self.version()
         cached = self._cached
-        if cached is not None and cached.version == version:
+        if cached is not None and cached.version == self.db.live.version:
             return cached
         with self._lock:
-            panels = {r[0]: panel_from_doc(r[1]) for r in self.db.read("SELECT guid, doc FROM panels ORDER BY rowid")}
-            surveys: dict[str, list[Survey]] = {}
-            quotas: dict[int, tuple[Survey, Quota]] = {}
-            for culture, doc in self.db.read("SELECT culture, doc FROM surveys ORDER BY position"):
-                s = survey_from_doc(doc, culture)
-                surveys.setdefault(culture, []).append(s)
-                for q in s.quotas:
-                    quotas[q.quota_id] = (s, q)
-            clock = clock_from_text(self.db.read("SELECT value FROM meta WHERE key = 'clock'"))
-            self._cached = Snapshot(version, panels, surveys, quotas, clock, fault_rows(self.db))
+            cached = self._cached
+            if cached is not None and cached.version == self.db.live.version:
+                return cached  # another thread of this process just read it
+            with self.db.snapshot_read() as conn:
+                version = self.db.stored_version(conn)
+                rows = conn.execute("SELECT guid, doc FROM panels ORDER BY rowid")
+                panels = {r[0]: panel_from_doc(r[1]) for r in rows}
+                surveys: dict[str, list[Survey]] = {}
+                quotas: dict[int, tuple[Survey, Quota]] = {}
+                for culture, doc in conn.execute("SELECT culture, doc FROM surveys ORDER BY position"):
+                    s = survey_from_doc(doc, culture)
+                    surveys.setdefault(culture, []).append(s)
+                    for q in s.quotas:
+                        quotas[q.quota_id] = (s, q)
+                clock = clock_from_text(conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchall())
+                faults = fault_rows(conn)
+            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults)
             return self._cached
 
     def replace(self, conn: sqlite3.Connection, panels: list[Panel], surveys: list[Survey]) -> None:
@@ -98,7 +105,7 @@ class Inventory:
             "INSERT INTO quotas(quota_id, survey_id, wave_id) VALUES (?, ?, ?)",
             [(q.quota_id, s.survey_id, s.wave_id) for s in surveys for q in s.quotas],
         )
-        bump_version(conn)
+        self.db.bump_version(conn)
 
     def update_survey(self, survey_id: int, wave_id: int, change: Callable[[Survey], None]) -> Survey:
         """Read-modify-write one survey wave under the write lock, so concurrent changes never interleave."""
@@ -112,7 +119,7 @@ class Inventory:
             conn.execute(
                 "UPDATE surveys SET doc = ? WHERE survey_id = ? AND wave_id = ?", (survey_to_doc(survey), *key)
             )
-            bump_version(conn)
+            self.db.bump_version(conn)
         return survey
 
     def waves(self, survey_id: int) -> list[int]:
@@ -130,5 +137,5 @@ class Inventory:
             panel = panel_from_doc(row[0])
             change(panel)
             conn.execute("UPDATE panels SET doc = ? WHERE guid = ?", (panel_to_doc(panel), guid))
-            bump_version(conn)
+            self.db.bump_version(conn)
         return panel

@@ -3,15 +3,35 @@
 The conformance suite and support read it; it is the evidence behind every verdict. Request bodies are kept
 whole up to ``BODY_LIMIT`` characters, responses up to ``RESPONSE_LIMIT``: every ES answer but GetQuotas fits,
 and a GetQuotas body (the same cached list on every poll) keeps its head and its full length.
+
+On a database file, a request only queues its entry: one writer thread per process stores the queue every
+``FLUSH_SECONDS`` in one transaction. Partners poll and invite at hundreds of requests a second, and one small
+transaction per request made the server workers queue on SQLite's write lock. Readers see every entry queued
+before they asked: a query stores its own process's queue and waits until every other worker has stored what it
+had queued (each process counts its queued and stored entries in shared memory, ``live.LiveState``). A process
+killed with ``kill -9`` loses at most its last ``FLUSH_SECONDS`` of entries.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .db import Database
+
+log = logging.getLogger("simulator.journal")
+
+#: How long an entry waits in its process's queue at most (plus the time the write lock is busy).
+FLUSH_SECONDS = 0.02
 
 BODY_LIMIT = 16_384
 RESPONSE_LIMIT = 4_096
@@ -61,9 +81,11 @@ _COLUMNS = [
     "response_length",
     "note",
 ]
-
-
-_INSERT = f"INSERT INTO journal({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_STORED = [*_COLUMNS, "response_ref"]
+_INSERT = f"INSERT INTO journal({', '.join(_STORED)}) VALUES ({', '.join('?' * len(_STORED))})"
+_INSERT_TEXT = "INSERT OR IGNORE INTO journal_texts(hash, text) VALUES (?, ?)"
+#: Responses longer than this are stored once per distinct text (a GetQuotas poll repeats the last one's head).
+SHARED_TEXT = 512
 
 
 def clip(text: str | None, limit: int = BODY_LIMIT) -> str | None:
@@ -72,16 +94,79 @@ def clip(text: str | None, limit: int = BODY_LIMIT) -> str | None:
     return text[:limit]
 
 
+def _row(e: Entry, texts: dict[str, str]) -> list[Any]:
+    """The row to insert; a long response goes to ``texts`` (hash -> text) and the row keeps its hash."""
+    values = [getattr(e, c) for c in _COLUMNS]
+    values[_HEADERS] = json.dumps(e.request_headers)
+    values[_REQUEST] = clip(e.request_body)
+    response = clip(e.response_body, RESPONSE_LIMIT)
+    ref = None
+    if response is not None and len(response) > SHARED_TEXT:
+        ref = hashlib.blake2b(response.encode(), digest_size=16).hexdigest()
+        texts[ref] = response
+        response = None
+    values[_RESPONSE] = response
+    values.append(ref)
+    return values
+
+
+def _insert(conn: sqlite3.Connection, entries: list[Entry]) -> None:
+    texts: dict[str, str] = {}
+    rows = [_row(e, texts) for e in entries]
+    conn.executemany(_INSERT_TEXT, texts.items())
+    conn.executemany(_INSERT, rows)
+
+
+_HEADERS, _REQUEST, _RESPONSE = (_COLUMNS.index(c) for c in ("request_headers", "request_body", "response_body"))
+
+
 class Journal:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.queued = db.path != ":memory:"  # one in-memory database lives in one process: no one to wait for
+        self._pending: list[Entry] = []
+        self._queued_total = 0  # entries this process queued, and of those, stored
+        self._stored_total = 0
+        self._pending_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # queue drains land in the order they were taken
+        self._pid: int | None = None  # the process whose queue this is
 
-    def add(self, e: Entry) -> int:
-        values = [getattr(e, c) for c in _COLUMNS]
-        values[_COLUMNS.index("request_headers")] = json.dumps(e.request_headers)
-        values[_COLUMNS.index("request_body")] = clip(e.request_body)
-        values[_COLUMNS.index("response_body")] = clip(e.response_body, RESPONSE_LIMIT)
-        return self.db.write_one(_INSERT, values)
+    def add(self, e: Entry) -> None:
+        if not self.queued:
+            with self.db.write() as conn:
+                _insert(conn, [e])
+            return
+        pid = os.getpid()
+        with self._pending_lock:
+            first = self._pid != pid
+            if first:  # first entry in this process (server workers fork): a fresh queue, count and writer
+                self._pid, self._pending, self._queued_total, self._stored_total = pid, [], 0, 0
+            self._pending.append(e)
+            self._queued_total += 1
+            self.db.live.mark_queued(self._queued_total)
+        if first:
+            ref = weakref.ref(self)
+            threading.Thread(target=_writer_loop, args=(ref,), name="journal-writer", daemon=True).start()
+            atexit.register(_flush_at_exit, ref)
+
+    def flush(self) -> int:
+        """Store this process's queued entries now; how many there were."""
+        with self._write_lock:
+            with self._pending_lock:
+                batch, self._pending = self._pending, []
+            if batch:
+                with self.db.write() as conn:
+                    _insert(conn, batch)
+                self._stored_total += len(batch)
+                self.db.live.mark_stored(self._stored_total)
+            return len(batch)
+
+    def settle(self) -> None:
+        """Before reading: store this process's queue, then wait until the other workers have stored theirs."""
+        if self.queued:
+            self.flush()
+            if not self.db.live.wait_for_others():
+                log.warning("journal: another worker has not stored its entries in time; reading without them")
 
     def query(
         self,
@@ -95,7 +180,9 @@ class Journal:
         after_id: int | None = None,
         limit: int = 100,
     ) -> list[Entry]:
-        """Entries in the order they happened; filters combine with AND; times compare on the sandbox clock."""
+        """Entries in the order they were stored (``wall_at`` orders entries of different workers within one
+        flush interval); filters combine with AND; times compare on the sandbox clock."""
+        self.settle()
         where, params = [], []
         for column, value in (
             ("route", route),
@@ -104,21 +191,22 @@ class Journal:
             ("panel_guid", panel_guid),
         ):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(f"j.{column} = ?")
                 params.append(value)
         if since:
-            where.append("at >= ?")
+            where.append("j.at >= ?")
             params.append(since)
         if until:
-            where.append("at <= ?")
+            where.append("j.at <= ?")
             params.append(until)
         if after_id is not None:
-            where.append("id > ?")
+            where.append("j.id > ?")
             params.append(after_id)
-        sql = f"SELECT id, {', '.join(_COLUMNS)} FROM journal"
+        columns = ", ".join(f"j.{c}" if c != "response_body" else "COALESCE(j.response_body, t.text)" for c in _COLUMNS)
+        sql = f"SELECT j.id, {columns} FROM journal j LEFT JOIN journal_texts t ON t.hash = j.response_ref"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id LIMIT ?"
+        sql += " ORDER BY j.id LIMIT ?"
         params.append(limit)
         out = []
         for row in self.db.read(sql, params):
@@ -128,5 +216,29 @@ class Journal:
         return out
 
     def clear(self) -> None:
+        self.settle()
         with self.db.write() as conn:
             conn.execute("DELETE FROM journal")
+            conn.execute("DELETE FROM journal_texts")
+
+
+def _writer_loop(ref: weakref.ref[Journal]) -> None:
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        journal = ref()
+        if journal is None:
+            return
+        try:
+            journal.flush()
+        except Exception:  # a full disk or a closed database must not kill the writer
+            log.exception("journal writer: could not store entries")
+        del journal
+
+
+def _flush_at_exit(ref: weakref.ref[Journal]) -> None:
+    journal = ref()
+    if journal is not None:
+        try:
+            journal.flush()
+        except Exception:
+            log.exception("journal: could not store the last entries at exit")

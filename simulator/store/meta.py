@@ -9,7 +9,7 @@ from datetime import datetime
 from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
 
-from .db import Database, bump_version
+from .db import Database
 from .docs import dumps
 
 
@@ -21,8 +21,8 @@ def clock_from_text(rows: list) -> ClockSetting:
     return ClockSetting(datetime.fromisoformat(frozen) if frozen else None, float(d.get("offset_seconds", 0)))
 
 
-def fault_rows(db: Database) -> list[tuple[int, FaultRule]]:
-    rows = db.read("SELECT id, doc FROM faults WHERE remaining IS NULL OR remaining > 0 ORDER BY id")
+def fault_rows(conn: sqlite3.Connection) -> list[tuple[int, FaultRule]]:
+    rows = conn.execute("SELECT id, doc FROM faults WHERE remaining IS NULL OR remaining > 0 ORDER BY id")
     return [(int(r[0]), FaultRule.from_dict(json.loads(r[1]))) for r in rows]
 
 
@@ -53,10 +53,11 @@ class Meta:
             return
         with self.db.write() as c:
             self.put(c, "clock", text)
-            bump_version(c)
+            self.db.bump_version(c)
 
     def faults(self) -> list[tuple[int, FaultRule]]:
-        return fault_rows(self.db)
+        with self.db.snapshot_read() as conn:
+            return fault_rows(conn)
 
     def replace_faults(self, conn: sqlite3.Connection, rules: list[FaultRule]) -> None:
         conn.execute("DELETE FROM faults")
@@ -67,7 +68,7 @@ class Meta:
     def add_fault(self, rule: FaultRule) -> int:
         with self.db.write() as conn:
             cur = conn.execute("INSERT INTO faults(doc, remaining) VALUES (?, ?)", (dumps(rule.to_dict()), rule.times))
-            bump_version(conn)
+            self.db.bump_version(conn)
             return int(cur.lastrowid or 0)
 
     def consume_fault(self, fault_id: int) -> bool:
@@ -77,10 +78,10 @@ class Meta:
                 "UPDATE faults SET remaining = remaining - 1 WHERE id = ? AND (remaining IS NULL OR remaining > 0)",
                 (fault_id,),
             )
-            bump_version(conn)
+            self.db.bump_version(conn)
             return cur.rowcount == 1
 
     def clear_faults(self) -> None:
         with self.db.write() as conn:
             conn.execute("DELETE FROM faults")
-            bump_version(conn)
+            self.db.bump_version(conn)
