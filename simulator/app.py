@@ -12,6 +12,7 @@ from simulator.backend import Backend
 from simulator.store import Store
 
 from .api import control, errors, external_sample, journaling, landing, openapi, settings
+from .api.fast_quotas import FastQuotas
 
 #: Literal path segments of Toluna's routes. IIS matches them in any case, so partners' code may not.
 _LITERALS = {
@@ -63,19 +64,21 @@ class CaseInsensitiveRoutes:
 
 def create_app(store: Store | str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
-    app.config.update(PUBLIC_URL=None, CONTROL_ALLOW_REMOTE=False, JSON_SORT_KEYS=False)
+    app.config.update(PUBLIC_URL=None, CONTROL_ALLOW_REMOTE=False, JSON_SORT_KEYS=False, FAST_QUOTAS=True)
     if test_config:
         app.config.update(test_config)
     app.url_map.merge_slashes = False
     app.url_map.converters["seg"] = SegmentConverter
     if not isinstance(store, Store):
         store = Store(store or ":memory:")
-    app.extensions["toluna_sandbox"] = Backend(store)
+    backend = app.extensions["toluna_sandbox"] = Backend(store)
     errors.register(app)
     journaling.register(app)
     for prefix, name in zip(external_sample.PREFIXES, ("es", "es_legacy"), strict=True):
         app.register_blueprint(external_sample.blueprint(prefix, name))
     for bp in (settings.bp, control.bp, landing.bp, openapi.bp):
         app.register_blueprint(bp)
+    if app.config["FAST_QUOTAS"]:
+        app.wsgi_app = FastQuotas(app.wsgi_app, backend)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -15,25 +15,18 @@ from simulator.domain.model import Panel
 
 from .context import arg, backend, base_url
 from .errors import JSON_TYPE, json_response
-from .gates import INT32_MAX, bool_arg, es_gate, member_code_from, quota_id_from
+from .fast_quotas import include_routables
+from .gates import INT32_MAX, es_gate, member_code_from, quota_id_from
 
 PREFIXES = ("/IPExternalSamplingService/ExternalSample", "/ExternalSample")
 MAX_BULK_QUOTAS = 100
 
 
-def _include_routables() -> bool:
-    """``includeRoutables=false``, and Postman's ``includeRoutables:TRUE`` spelling, both bind."""
-    for key, value in request.args.items(multi=True):
-        name, _, inline = key.partition(":")
-        if name.lower() == "includeroutables":
-            return bool_arg(inline or value, "includeRoutables", True)
-    return True
-
-
 def get_quotas(panel_guid: str) -> Response:
+    """The plain case is usually answered before Flask by ``fast_quotas``; this view answers every other case."""
     panel = es_gate("quotas", panel_guid)
-    body = backend().quotas_body(panel, _include_routables())
-    return Response(body, 200, content_type=JSON_TYPE)
+    head, tail = backend().quotas_parts(panel, include_routables(request.args.items(multi=True)))
+    return Response(head + tail, 200, content_type=JSON_TYPE)
 
 
 def _invite(b: Backend, panel: Panel, member_code: str, quota_id: int) -> tuple[ResultCode, str, dict | None]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.datastructures import EnvironHeaders
 
+from simulator.store import Store
 from simulator.store.journal import BODY_LIMIT, RESPONSE_LIMIT, Entry
 
 from .context import backend
@@ -24,6 +27,44 @@ def _text(data: bytes, limit: int = BODY_LIMIT) -> str | None:
     return data[:limit].decode("utf-8", errors="replace") if data else None
 
 
+def record(
+    store: Store,
+    environ: dict[str, Any],
+    *,
+    started: float,
+    status: int,
+    response: bytes,
+    info: dict[str, Any],
+    request_body: bytes = b"",
+    result_code: int | None = None,
+    note: str | None = None,
+    response_length: int | None = None,
+) -> None:
+    """Queue the journal entry of one exchange (the Flask hook's and the fast path's, field for field).
+    ``response`` may be only the head of a long body when ``response_length`` gives the whole length."""
+    store.journal.add(
+        Entry(
+            at=store.now().isoformat(),
+            wall_at=datetime.now(UTC).isoformat(),
+            method=environ.get("REQUEST_METHOD", "GET"),
+            path=environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace"),  # WSGI's latin-1
+            query=environ.get("QUERY_STRING", ""),
+            route=info.get("route"),
+            panel_guid=info.get("panel_guid"),
+            member_code=info.get("member_code"),
+            quota_id=info.get("quota_id"),
+            status=status,
+            result_code=result_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            request_headers={k: v for k, v in EnvironHeaders(environ).items() if k not in _HIDDEN_HEADERS},
+            request_body=_text(request_body),
+            response_body=_text(response, RESPONSE_LIMIT),
+            response_length=len(response) if response_length is None else response_length,
+            note=note,
+        )
+    )
+
+
 def register(app: Flask) -> None:
     @app.before_request
     def start_clock() -> None:
@@ -36,31 +77,18 @@ def register(app: Flask) -> None:
         backend().store.inventory.unpin()
 
     @app.after_request
-    def record(resp: Response) -> Response:
+    def after(resp: Response) -> Response:
         if request.path.startswith(_SKIP_PREFIXES) or getattr(g, "no_journal", False):
             return resp
-        info = getattr(g, "journal", {})
-        body = b"" if resp.direct_passthrough else resp.get_data()
-        store = backend().store
-        store.journal.add(
-            Entry(
-                at=store.now().isoformat(),
-                wall_at=datetime.now(UTC).isoformat(),
-                method=request.method,
-                path=request.path,
-                query=request.query_string.decode("latin-1"),
-                route=info.get("route"),
-                panel_guid=info.get("panel_guid"),
-                member_code=info.get("member_code"),
-                quota_id=info.get("quota_id"),
-                status=resp.status_code,
-                result_code=getattr(g, "result_code", None),
-                duration_ms=round((time.perf_counter() - g.t0) * 1000, 3),
-                request_headers={k: v for k, v in request.headers.items() if k not in _HIDDEN_HEADERS},
-                request_body=_text(request.get_data(cache=True)),
-                response_body=_text(body, RESPONSE_LIMIT),
-                response_length=len(body),
-                note=getattr(g, "journal_note", None),
-            )
+        record(
+            backend().store,
+            request.environ,
+            started=g.t0,
+            status=resp.status_code,
+            response=b"" if resp.direct_passthrough else resp.get_data(),
+            info=getattr(g, "journal", {}),
+            request_body=request.get_data(cache=True),
+            result_code=getattr(g, "result_code", None),
+            note=getattr(g, "journal_note", None),
         )
         return resp
