@@ -34,6 +34,7 @@ from simulator.scenario.importer import read_body, scenario_from_body, write_sce
 from simulator.scenario.loader import load_file
 from simulator.scenario.model import Scenario
 from simulator.store import Store
+from simulator.store.db import remove_database_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,9 +116,8 @@ def workspace() -> Iterator[Path]:
 
 
 def remove_database(db_path: Path) -> None:
-    """Drop a database with its WAL files as soon as it is measured (a 10M-code list is hundreds of MB)."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    """Drop a database with its side files as soon as it is measured (a 10M-code list is hundreds of MB)."""
+    remove_database_files(db_path)
 
 
 def file_size(path: Path) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from . import questions as q
@@ -229,11 +230,17 @@ def _evaluate_age(member: Member, t: Target, on: date) -> tuple[str | None, Outc
     return has, Outcome.NO_MATCH
 
 
+@lru_cache(maxsize=4096)
+def postal_prefixes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """A target's prefixes, normalized once: real quotas list up to 1,000 of them, checked on every invite."""
+    return tuple(normalize_postal(v) for v in values if v.strip())
+
+
 def _evaluate_postal(member: Member, t: Target) -> tuple[str | None, Outcome]:
     if not member.postal_code:
         return None, Outcome.UNANSWERED
-    code = normalize_postal(member.postal_code)
-    matched = any(code.startswith(normalize_postal(v)) for v in t.answer_values if v.strip())
+    prefixes = postal_prefixes(t.answer_values)
+    matched = bool(prefixes) and normalize_postal(member.postal_code).startswith(prefixes)
     return repr(member.postal_code), (Outcome.MATCH if matched else Outcome.NO_MATCH)
 
 

@@ -140,7 +140,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``): all of it lands, or none of it does."""
-        with self._memory_lock if self.path == ":memory:" else _nullcontext():
+        with self._memory_lock if self.path == ":memory:" else self.live.writer():
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             version = self.live.version  # nobody else can bump it while this transaction holds the write lock
@@ -183,3 +183,9 @@ class Database:
 @contextmanager
 def _nullcontext() -> Iterator[None]:
     yield
+
+
+def remove_database_files(path: str | Path) -> None:
+    """Delete a sandbox database with its SQLite and sandbox side files."""
+    for suffix in ("", "-wal", "-shm", "-live", "-writer"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
