@@ -63,7 +63,7 @@ class CaseInsensitiveRoutes:
 
 
 def create_app(store: Store | str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, static_folder=None)
+    app = Flask(__name__, static_folder=None, template_folder="web/templates")
     app.config.update(PUBLIC_URL=None, CONTROL_ALLOW_REMOTE=False, JSON_SORT_KEYS=False, FAST_QUOTAS=True)
     if test_config:
         app.config.update(test_config)

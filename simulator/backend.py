@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from simulator.domain import changes
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
 from simulator.domain.errors import EsResultError, ForbiddenError, NotFoundError
+from simulator.domain.events import Event
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
@@ -20,11 +22,11 @@ from simulator.domain.model import Invite, Panel, Quota, Survey
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
 from simulator.store import Store
+from simulator.survey_flow import SurveyFlow, invite_url
 
 RECONTACT_DEFAULT_PAGE = 10_000
 RECONTACT_MAX_PAGE = 10_000
 CACHE_SECONDS = 60
-INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
 
 
 def toluna_time(at: datetime) -> str:
@@ -44,6 +46,10 @@ class Backend:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._quotas_cache: dict[tuple[int, str, bool], bytes] = {}
+        self.flow = SurveyFlow(self, self.notify)
+
+    def notify(self, conn: sqlite3.Connection, events: list[Event]) -> None:
+        """Queue the notifications ``events`` call for, inside the caller's transaction."""
 
     # --- identity -------------------------------------------------------------------------------------
     def authorize(self, panel_guid: str, api_key: str | None) -> Panel:
@@ -154,7 +160,14 @@ class Backend:
         if held is not None:  # a repeated request: the same invite, no write
             return InviteOutcome(decision, held, survey, quota)
         fresh = Invite(
-            secrets.token_urlsafe(18), panel.guid, member_code, survey.survey_id, survey.wave_id, quota_id, r.now
+            secrets.token_urlsafe(18),
+            panel.guid,
+            member_code,
+            survey.survey_id,
+            survey.wave_id,
+            quota_id,
+            r.now,
+            partner_amount=survey.price_amount,
         )
         invite = self.store.members.claim_invite(fresh)
         if invite is None:  # another request took a quota of this survey for the member first
@@ -165,14 +178,14 @@ class Backend:
     def invite_body(outcome: InviteOutcome, panel: Panel, base_url: str, bulk: bool = False) -> dict[str, Any]:
         s, inv = outcome.survey, outcome.invite
         assert s is not None and inv is not None
-        partner = s.price_amount
+        partner = inv.partner_amount
         body = {
             "SurveyID" if bulk else "SurveyId": s.survey_id,
             "WaveID": s.wave_id,
             "QuotaID": inv.quota_id,
             "MemberAmount": round(partner * panel.member_amount_share, 2),
             "PartnerAmount": partner,
-            "URL": f"{base_url.rstrip('/')}{INVITE_PATH}?pgtid=20&od={inv.token}",
+            "URL": invite_url(base_url, inv.token),
             "LOI": s.state.invite_loi if s.state.invite_loi is not None else s.loi,
             "IR": s.state.invite_ir if s.state.invite_ir is not None else s.ir,
         }
@@ -181,12 +194,45 @@ class Backend:
             body = {k: body[k] for k in order}
         return body
 
+    def eligible(
+        self, panel: Panel, member_code: str, skip_surveys: frozenset[int] = frozenset()
+    ) -> list[tuple[Survey, Quota]]:
+        """The surveys the member may take now, in inventory order, each with the first of its listed quotas the
+        whole decision chain lets through (what GetSurveys offers and where auto-routing sends a member)."""
+        snap = self.store.inventory.snapshot()
+        member = self.store.members.get(panel.guid, member_code)
+        if member is None:
+            return []
+        base = self.store.members.member_history(member)
+        counts = self.store.members.survey_counts(panel.guid)
+        recontact = self.store.recontact.quotas_with_members(panel.guid)
+        now = self.store.now()
+        out = []
+        for s in snap.surveys_for(panel.culture):
+            if s.survey_id in skip_surveys:
+                continue
+            starts, es_completes, partner_completes = counts.get((s.survey_id, s.wave_id), (0, 0, 0))
+            for quota in listed_quotas(panel, s, recontact):
+                history = History(
+                    base.participations,
+                    base.group_participations,
+                    base.open_invites,
+                    s.is_recontact and self.store.recontact.listed(panel.guid, quota.quota_id, member_code),
+                    starts,
+                    es_completes,
+                    partner_completes,
+                )
+                if decide(InviteRequest(panel, member, quota, s, now, history)).ok:
+                    out.append((s, quota))
+                    break
+        return out
+
     # --- Operator changes (control API) ---------------------------------------------------------------
     def change_quota(self, quota_id: int, body: dict[str, Any]) -> Quota:
         key = self.store.inventory.survey_of_quota(quota_id)
         if key is None:
             raise NotFoundError(f"No quota {quota_id}.")
-        survey = self.store.inventory.update_survey(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
+        _, survey = self.store.inventory.update_survey(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
         quota = survey.quota(quota_id)
         assert quota is not None
         return quota
@@ -198,9 +244,15 @@ class Backend:
         try:
             if not waves:
                 raise KeyError(survey_id)
-            return [inventory.update_survey(survey_id, w, lambda s: changes.change_survey(s, body)) for w in waves]
+            return [inventory.update_survey(survey_id, w, lambda s: changes.change_survey(s, body))[1] for w in waves]
         except KeyError:
             raise NotFoundError(f"No survey {survey_id} wave {waves}.") from None
+
+    def change_panel(self, guid: str, body: dict[str, Any]) -> Panel:
+        try:
+            return self.store.inventory.update_panel(guid.lower(), lambda p: changes.change_panel(p, body))
+        except KeyError:
+            raise NotFoundError(f"No panel {guid}.") from None
 
     # --- Settings / explain ---------------------------------------------------------------------------
     @staticmethod

@@ -4,11 +4,14 @@ explain, participations, faults. Loopback clients only unless the server was sta
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from jsonschema import Draft202012Validator
 
 from simulator.domain import questions as qid
 from simulator.domain.clock import parse_instant
@@ -16,9 +19,10 @@ from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundErr
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import state_to_dict
 from simulator.domain.model import Participation
+from simulator.domain.settings import unknown_setting
 from simulator.scenario.errors import schema_error
 from simulator.scenario.loader import load_text
-from simulator.schemas import validator
+from simulator.schemas import load, validator
 
 from .context import backend, base_url
 from .errors import json_response
@@ -120,6 +124,33 @@ def change_survey(survey_id: int) -> Response:
     changed = backend().change_survey(survey_id, _body("SurveyChange"))
     return json_response(
         [{"SurveyID": s.survey_id, "WaveID": s.wave_id, "State": state_to_dict(s.state)} for s in changed]
+    )
+
+
+@bp.put("/panels/<guid>")
+def change_panel(guid: str) -> Response:
+    """Body: panel fields as a scenario file names them (``settings``, ``auto_routing``, ...): point the sandbox at
+    a partner's end pages and notification endpoints without editing the scenario."""
+    body = _body()
+    errors = list(_panel_change_validator().iter_errors(body))
+    if errors:
+        e = schema_error("request body", errors)
+        raise BadRequestError(f"{e.path or 'body'}: {e.problem}. Fix: {e.fix}")
+    for name in body.get("settings") or {}:
+        unknown = unknown_setting(name)
+        if unknown:
+            raise BadRequestError(f"settings.{name}: {unknown[0]}. Fix: {unknown[1]}")
+    panel = backend().change_panel(guid, body)
+    return json_response({"PanelGUID": panel.guid, "Panel": asdict(panel)})
+
+
+@cache
+def _panel_change_validator() -> Draft202012Validator:
+    """The scenario file's panel fields, less the identity ones: one definition for both."""
+    fields = load("scenario")["properties"]["panels"]["items"]["properties"]
+    props = {k: v for k, v in fields.items() if k not in ("guid", "culture", "country_id")}
+    return Draft202012Validator(
+        {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": props}
     )
 
 

@@ -1,26 +1,81 @@
-"""Where invite URLs lead: Toluna's survey entry path. For now a plain page naming the invite; the full survey
-flow (outcomes, end pages, notifications) builds on it."""
+"""Where invite URLs lead: Toluna's survey entry path. A person sees the survey page and picks an outcome; an
+automated caller names it with ``&outcome=``. Either way the member ends on the partner's end page (302)."""
 
 from __future__ import annotations
 
-from html import escape
+from flask import Blueprint, Response, g, redirect, render_template, request
 
-from flask import Blueprint, Response, request
+from simulator.domain.outcomes import OUTCOMES
+from simulator.survey_flow import INVITE_PATH, Step
 
-from simulator.backend import INVITE_PATH
-
+from .context import backend, base_url
 from .journaling import note
 
 bp = Blueprint("landing", __name__)
+COOKIE = "tsbx_visit"
 
 
-@bp.get(INVITE_PATH)
+def _outcome() -> str | None:
+    value = request.values.get("outcome")
+    return value.strip().lower() if value else None
+
+
+@bp.route(INVITE_PATH, methods=["GET", "POST"])
 def survey_entry() -> Response:
-    token = request.args.get("od", "")
-    note("survey_entry")
-    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in request.args.items(multi=True))
-    html = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Toluna sandbox survey</title></head><body>"
-        f"<h1>Survey entry</h1><p>Invite <code>{escape(token)}</code></p><table>{rows}</table></body></html>"
+    token = request.args.get("od") or request.args.get("di") or ""  # Toluna's links have used both names
+    flow = backend().flow
+    outcome = _outcome()
+    if outcome is not None and outcome not in OUTCOMES:
+        return _message(400, "Unknown outcome", [f"'{outcome}' is not an outcome; use one of {', '.join(OUTCOMES)}."])
+    ref = request.form.get("ref") or request.cookies.get(COOKIE)
+    if request.method == "POST":
+        if outcome is None:
+            return _message(400, "No outcome", ["Post an outcome (outcome=qualified, terminated, ...)."])
+        step = flow.finish(token, outcome, ref, base_url())
+    else:
+        step = flow.enter(token, list(request.args.items(multi=True)), ref, base_url())
+        if outcome is not None and step.visit is not None and step.visit.open and step.redirect is None:
+            step = flow.finish(token, outcome, step.visit.reference_id, base_url())
+    return _answer(step, token)
+
+
+def _answer(step: Step, token: str) -> Response:
+    v = step.visit
+    note(
+        "survey_outcome" if request.method == "POST" else "survey_entry",
+        v and v.panel_guid,
+        v and v.member_code,
+        v and v.quota_id,
     )
-    return Response(html, 200, content_type="text/html; charset=utf-8")
+    g.journal_note = step.note
+    if step.unknown:
+        return _message(404, "Unknown invite", [f"No invite of this sandbox has the token '{token}'."])
+    if step.redirect:
+        return redirect(step.redirect, 302)
+    if step.missing_end_page:
+        return _message(
+            200,
+            "The visit has ended",
+            [
+                f"The panel has no '{step.missing_end_page}' end page, so the sandbox shows this page instead.",
+                f"Reference {v.reference_id if v else '?'}.",
+            ],
+        )
+    if v is None or not v.open:
+        return _message(409, "Nothing to do", [step.note or "This visit has ended."])
+    html = render_template(
+        "survey.html",
+        visit=v,
+        survey_name=step.survey.name if step.survey else None,
+        loi=step.survey.loi if step.survey else None,
+        outcomes=list(OUTCOMES.values()),
+        action=request.full_path,
+    )
+    resp = Response(html, 200, content_type="text/html; charset=utf-8")
+    resp.set_cookie(COOKIE, v.reference_id, httponly=True, samesite="Lax", path="/TrafficUI")
+    return resp
+
+
+def _message(status: int, title: str, lines: list[str]) -> Response:
+    html = render_template("message.html", title=title, lines=lines)
+    return Response(html, status, content_type="text/html; charset=utf-8")

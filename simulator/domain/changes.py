@@ -1,4 +1,5 @@
-"""Operator changes to quotas and surveys (the control API's, later the timeline's), as pure edits of the model.
+"""Changes to quotas and surveys as pure edits of the model: the operator's (control API, timeline) and the
+survey flow's (a qualified complete).
 
 Bodies use the sandbox's state field names plus Toluna's counter names, already validated by ``control.json``.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .inventory_codec import quota_state_from_dict, state_to_dict, survey_state_from_dict
-from .model import Quota, QuotaState, Survey, SurveyState
+from .model import Panel, Quota, QuotaState, Survey, SurveyState
+from .sampling import QuotaCheck
 
 _QUOTA_COUNTS = {
     "CompletesRequired": "completes_required",
@@ -36,3 +38,35 @@ def change_survey(s: Survey, body: dict[str, Any]) -> None:
     s.state = survey_state_from_dict({**state_to_dict(s.state), **state})
     if "EstimatedCompletesRemaining" in body:
         s.estimated_completes_remaining = int(body["EstimatedCompletesRemaining"])
+
+
+def count_complete(s: Survey, quota_id: int, check: QuotaCheck) -> bool:
+    """A qualified complete: each layer's first matching subquota with room counts it, and the quota and the
+    survey need one fewer. False, and nothing changed, when there is no room left for this member."""
+    q = s.quota(quota_id)
+    if q is None or q.is_full or s.estimated_completes_remaining <= 0:
+        return False
+    credited = []
+    for layer, layer_check in zip(q.layers, check.layers, strict=True):
+        room = {c.subquota_id for c in layer_check.subquotas if c.matched and not c.full}
+        sq = next((sq for sq in layer.subquotas if sq.subquota_id in room and not sq.is_full), None)
+        if sq is None:
+            return False
+        credited.append(sq)
+    for sq in credited:
+        sq.current_completes += 1
+    q.estimated_completes_remaining -= 1
+    s.estimated_completes_remaining -= 1
+    return True
+
+
+_PANEL_TUPLES = ("excluded_study_types", "excluded_customers")
+
+
+def change_panel(p: Panel, body: dict[str, Any]) -> None:
+    """Panel fields as a scenario names them; ``settings`` merge into the panel's (a null value clears one)."""
+    for key, value in body.items():
+        if key == "settings":
+            p.settings = {**p.settings, **value}
+        else:
+            setattr(p, key, tuple(value) if key in _PANEL_TUPLES else value)

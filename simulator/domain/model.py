@@ -148,6 +148,9 @@ class Panel:
     daily_complete_limit: int = 5  # 39
     daily_start_limit: int = 25  # 39
     weekly_complete_limit: int | None = None  # 40
+    auto_routing: bool = False  # members a survey refuses (or who terminate) are routed to another survey
+    enhanced_terminates: bool = True  # rejectionID on non-qualified end pages, RejectionID/Name on pre-starts
+    duplicate_completions: bool = False  # every completion notification is sent twice (a refreshed end page)
 
 
 @dataclass(slots=True)
@@ -194,3 +197,35 @@ class Invite:
     wave_id: int
     quota_id: int
     created_at: datetime
+    partner_amount: float = 0.0  # fixed when the invite is made: "valid for any complete generated from" it
+    original_survey_id: int | None = None  # an invite made by auto-routing: the survey the member came from
+
+
+@dataclass(slots=True)
+class Visit:
+    """One click on an invite URL: refused before the start (``activity`` names why), or started, and then
+    finished with an outcome. ``reference_id`` is what Toluna's reports call the member's response."""
+
+    reference_id: str
+    token: str
+    panel_guid: str
+    member_code: str
+    survey_id: int
+    wave_id: int
+    quota_id: int
+    at: datetime
+    activity: str  # "Success" when the survey started, else the pre-start status (QuotaOnHold, SurveyTaken, ...)
+    additional_data: str = ""
+    rejection_id: int | None = None
+    outcome: str | None = None
+    finished_at: datetime | None = None
+    end_page: str | None = None
+    original_survey_id: int | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.activity == "Success"
+
+    @property
+    def open(self) -> bool:
+        return self.started and self.outcome is None

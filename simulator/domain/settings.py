@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from .model import Panel
 
 #: (Name, Description) exactly as Toluna's settings list shows them.
@@ -42,6 +44,17 @@ SETTINGS: tuple[tuple[str, str], ...] = (
 )
 
 NAMES = frozenset(name for name, _ in SETTINGS)
+
+
+def unknown_setting(name: str) -> tuple[str, str] | None:
+    """(problem, fix) when ``name`` is not one of Toluna's setting names, with the nearest name as the fix."""
+    if name in NAMES:
+        return None
+    close = difflib.get_close_matches(name, sorted(NAMES), n=1)
+    fix = f"write '{close[0]}'" if close else "use a name from Toluna's settings list (see the README)"
+    return f"'{name}' is not a Toluna setting", fix
+
+
 _DEFAULTS: dict[str, str | None] = {"Max Surveys To Fetch": "0", "Quota Notifications Enabled": "True"}
 
 

@@ -4,7 +4,6 @@ anything reaches the store, so a bad file never half-loads."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from simulator.domain.errors import ScenarioError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_state_from_dict, survey_from_wire, survey_state_from_dict
 from simulator.domain.model import Member, MemberStatus, Panel, Participation, Survey
-from simulator.domain.settings import NAMES as SETTING_NAMES
+from simulator.domain.settings import unknown_setting
 from simulator.schemas import validator
 
 from .errors import read_file, schema_error
@@ -140,10 +139,9 @@ class _Builder:
             if country is None:
                 raise self.fail(f"panels[{i}]", f"the sandbox does not know {culture}'s CountryID", "add 'country_id'")
             for name in p.get("settings", {}):
-                if name not in SETTING_NAMES:
-                    close = difflib.get_close_matches(name, sorted(SETTING_NAMES), n=1)
-                    fix = f"write '{close[0]}'" if close else "use a name from Toluna's settings list (see the README)"
-                    raise self.fail(f"panels[{i}].settings.{name}", f"'{name}' is not a Toluna setting", fix)
+                unknown = unknown_setting(name)
+                if unknown:
+                    raise self.fail(f"panels[{i}].settings.{name}", *unknown)
             fields = {k: v for k, v in p.items() if k not in ("guid", "culture", "country_id", "settings")}
             for key in ("excluded_study_types", "excluded_customers"):
                 if key in fields:

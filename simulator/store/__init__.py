@@ -14,6 +14,7 @@ from .journal import Journal
 from .members import Members
 from .meta import Meta
 from .recontact import Recontact
+from .visits import Visits
 
 _STATE_TABLES = (
     "panels",
@@ -22,6 +23,7 @@ _STATE_TABLES = (
     "members",
     "participations",
     "invites",
+    "visits",
     "recontact",
     "recontact_lists",
     "faults",
@@ -36,6 +38,7 @@ class Store:
         self.recontact = Recontact(self.db)
         self.journal = Journal(self.db)
         self.meta = Meta(self.db)
+        self.visits = Visits(self.db)
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""

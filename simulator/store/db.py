@@ -20,7 +20,7 @@ log = logging.getLogger("simulator.store")
 
 #: Stored in the file (``PRAGMA user_version``). A file of another version is emptied and rebuilt: its state comes
 #: back from the scenario (``serve`` reloads it), only the old journal is lost.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,14 +35,24 @@ CREATE TABLE IF NOT EXISTS members (
 CREATE TABLE IF NOT EXISTS participations (
     id INTEGER PRIMARY KEY, panel_guid TEXT NOT NULL, member_code TEXT NOT NULL, account_group TEXT,
     survey_id INTEGER NOT NULL, wave_id INTEGER NOT NULL, quota_id INTEGER, status_id INTEGER NOT NULL,
-    at TEXT NOT NULL);
+    at TEXT NOT NULL, reference_id TEXT, status TEXT, updated_at TEXT);
 CREATE INDEX IF NOT EXISTS participations_member ON participations (panel_guid, member_code);
 CREATE INDEX IF NOT EXISTS participations_group ON participations (account_group);
 CREATE INDEX IF NOT EXISTS participations_survey ON participations (survey_id, wave_id);
 CREATE TABLE IF NOT EXISTS invites (
     token TEXT PRIMARY KEY, panel_guid TEXT NOT NULL, member_code TEXT NOT NULL, survey_id INTEGER NOT NULL,
-    wave_id INTEGER NOT NULL, quota_id INTEGER NOT NULL, created_at TEXT NOT NULL, used_at TEXT);
+    wave_id INTEGER NOT NULL, quota_id INTEGER NOT NULL, created_at TEXT NOT NULL, used_at TEXT,
+    partner_amount REAL NOT NULL DEFAULT 0, original_survey_id INTEGER);
+CREATE INDEX IF NOT EXISTS invites_survey ON invites (panel_guid, member_code, survey_id, wave_id);
 CREATE INDEX IF NOT EXISTS invites_member ON invites (panel_guid, member_code);
+CREATE TABLE IF NOT EXISTS visits (
+    id INTEGER PRIMARY KEY, reference_id TEXT NOT NULL UNIQUE, token TEXT NOT NULL, panel_guid TEXT NOT NULL,
+    member_code TEXT NOT NULL, survey_id INTEGER NOT NULL, wave_id INTEGER NOT NULL, quota_id INTEGER NOT NULL,
+    at TEXT NOT NULL, activity TEXT NOT NULL, rejection_id INTEGER, outcome TEXT, finished_at TEXT,
+    additional_data TEXT NOT NULL, end_page TEXT, original_survey_id INTEGER);
+CREATE INDEX IF NOT EXISTS visits_token ON visits (token);
+CREATE INDEX IF NOT EXISTS visits_member ON visits (panel_guid, member_code);
+CREATE INDEX IF NOT EXISTS visits_at ON visits (panel_guid, at);
 CREATE TABLE IF NOT EXISTS recontact (
     panel_guid TEXT NOT NULL, quota_id INTEGER NOT NULL, member_code TEXT NOT NULL,
     PRIMARY KEY (panel_guid, quota_id, member_code)) WITHOUT ROWID;

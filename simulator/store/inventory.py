@@ -107,20 +107,24 @@ class Inventory:
         )
         self.db.bump_version(conn)
 
-    def update_survey(self, survey_id: int, wave_id: int, change: Callable[[Survey], None]) -> Survey:
-        """Read-modify-write one survey wave under the write lock, so concurrent changes never interleave."""
+    def update_survey(
+        self, survey_id: int, wave_id: int, change: Callable[[Survey], None], conn: sqlite3.Connection | None = None
+    ) -> tuple[Survey, Survey]:
+        """Read-modify-write one survey wave under the write lock (the caller's transaction, or one of its own), so
+        concurrent changes never interleave. Returns the survey before and after the change."""
+        if conn is None:
+            with self.db.write() as own:
+                return self.update_survey(survey_id, wave_id, change, own)
         key = (survey_id, wave_id)
-        with self.db.write() as conn:
-            row = conn.execute("SELECT culture, doc FROM surveys WHERE survey_id = ? AND wave_id = ?", key).fetchone()
-            if row is None:
-                raise KeyError(key)
-            survey = survey_from_doc(row[1], row[0])
-            change(survey)
-            conn.execute(
-                "UPDATE surveys SET doc = ? WHERE survey_id = ? AND wave_id = ?", (survey_to_doc(survey), *key)
-            )
-            self.db.bump_version(conn)
-        return survey
+        row = conn.execute("SELECT culture, doc FROM surveys WHERE survey_id = ? AND wave_id = ?", key).fetchone()
+        if row is None:
+            raise KeyError(key)
+        before = survey_from_doc(row[1], row[0])
+        after = survey_from_doc(row[1], row[0])
+        change(after)
+        conn.execute("UPDATE surveys SET doc = ? WHERE survey_id = ? AND wave_id = ?", (survey_to_doc(after), *key))
+        self.db.bump_version(conn)
+        return before, after
 
     def waves(self, survey_id: int) -> list[int]:
         return [int(r[0]) for r in self.db.read("SELECT wave_id FROM surveys WHERE survey_id = ?", (survey_id,))]

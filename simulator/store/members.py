@@ -20,11 +20,13 @@ def _participation(row: sqlite3.Row | tuple) -> Participation:
 
 
 _P_COLUMNS = "panel_guid, member_code, survey_id, wave_id, quota_id, status_id, at"
-_I_COLUMNS = "token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at"
+_I_COLUMNS = (
+    "token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at, partner_amount, original_survey_id"
+)
 
 
 def _invite(r: sqlite3.Row | tuple) -> Invite:
-    return Invite(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]))
+    return Invite(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]), r[7], r[8])
 
 
 class Members:
@@ -87,7 +89,7 @@ class Members:
                 held = _invite(row)
                 return held if held.quota_id == invite.quota_id else None
             conn.execute(
-                f"INSERT INTO invites({_I_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO invites({_I_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     invite.token,
                     invite.panel_guid,
@@ -96,9 +98,16 @@ class Members:
                     invite.wave_id,
                     invite.quota_id,
                     invite.created_at.isoformat(),
+                    invite.partner_amount,
+                    invite.original_survey_id,
                 ),
             )
         return invite
+
+    def invite(self, token: str) -> tuple[Invite, bool] | None:
+        """The invite behind a token, and whether it was used (the member started with it)."""
+        rows = self.db.read(f"SELECT {_I_COLUMNS}, used_at FROM invites WHERE token = ?", (token,))
+        return (_invite(rows[0]), rows[0][-1] is not None) if rows else None
 
     def open_invites(self, panel_guid: str, member_code: str) -> list[Invite]:
         rows = self.db.read(
@@ -109,6 +118,14 @@ class Members:
 
     def history(self, member: Member, survey_id: int, wave_id: int) -> History:
         """Everything the decision chain needs to know about the past, in a handful of indexed reads."""
+        h = self.member_history(member)
+        h.survey_starts, h.survey_es_completes, h.partner_completes = self.survey_counts(
+            member.panel_guid, survey_id, wave_id
+        ).get((survey_id, wave_id), (0, 0, 0))
+        return h
+
+    def member_history(self, member: Member) -> History:
+        """The member's own past (participations, open invites, the account group's participations)."""
         h = History(
             participations=self.participations(member.panel_guid, member.member_code),
             open_invites=self.open_invites(member.panel_guid, member.member_code),
@@ -120,10 +137,18 @@ class Members:
                 (member.account_group, member.panel_guid, member.member_code),
             )
             h.group_participations = [_participation(r) for r in rows]
-        counts = self.db.read(
-            "SELECT COUNT(*), COALESCE(SUM(status_id = ?), 0), COALESCE(SUM(status_id = ? AND panel_guid = ?), 0) "
-            "FROM participations WHERE survey_id = ? AND wave_id = ?",
-            (q.QUALIFIED, q.QUALIFIED, member.panel_guid, survey_id, wave_id),
-        )[0]
-        h.survey_starts, h.survey_es_completes, h.partner_completes = (int(x) for x in counts)
         return h
+
+    def survey_counts(
+        self, panel_guid: str, survey_id: int | None = None, wave_id: int | None = None
+    ) -> dict[tuple[int, int], tuple[int, int, int]]:
+        """Per survey wave (one, or all): every member's starts, every ES partner's completes, this panel's
+        completes."""
+        where = "WHERE survey_id = ? AND wave_id = ?" if survey_id is not None else ""
+        rows = self.db.read(
+            "SELECT survey_id, wave_id, COUNT(*), COALESCE(SUM(status_id = ?), 0), "
+            f"COALESCE(SUM(status_id = ? AND panel_guid = ?), 0) FROM participations {where} "
+            "GROUP BY survey_id, wave_id",
+            (q.QUALIFIED, q.QUALIFIED, panel_guid, *((survey_id, wave_id) if survey_id is not None else ())),
+        )
+        return {(int(r[0]), int(r[1])): (int(r[2]), int(r[3]), int(r[4])) for r in rows}

@@ -1,0 +1,266 @@
+"""The member's side of a survey: an invite URL clicked, the survey page, an outcome, the partner's end page.
+
+Toluna checks a click again before the survey starts (the quota may have gone on hold since the invite was made,
+the member may have reached the day's limit, ...): the sandbox runs GenerateInvite's whole decision chain again at
+click time and turns a refusal into Toluna's pre-start rejection. Each step is one write transaction holding what
+it records (visit, participation, quota counters) and the notifications it calls for, so a crash can never leave
+a complete counted without its notification or the other way round.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode
+
+from simulator.domain import changes
+from simulator.domain.decisions import decide
+from simulator.domain.endpages import custom_parameters, fill
+from simulator.domain.events import Event, MemberStatus
+from simulator.domain.events import changes as survey_changes
+from simulator.domain.model import Invite, Member, Panel, Survey, Visit
+from simulator.domain.outcomes import LINK_USED, OUTCOMES, REJECTIONS, RESTART, Outcome, PreStart, pre_start
+from simulator.domain.sampling import check_quota
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
+INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
+#: Outcomes after which an opted-in panel's member is routed to another survey instead of the end page.
+ROUTED_OUTCOMES = frozenset({"terminated", "not_qualified", "quota_full"})
+
+Notifier = Callable[[sqlite3.Connection, list[Event]], None]
+
+
+def invite_url(base_url: str, token: str, custom: list[tuple[str, str]] | None = None) -> str:
+    tail = "&" + urlencode(custom) if custom else ""
+    return f"{base_url.rstrip('/')}{INVITE_PATH}?pgtid=20&od={token}{tail}"
+
+
+@dataclass(slots=True)
+class Step:
+    """What the invite URL answers: the survey page of an open visit, or a redirect (an end page, or another
+    survey for an auto-routed member). ``unknown``: no invite has this token."""
+
+    visit: Visit | None = None
+    survey: Survey | None = None
+    redirect: str | None = None
+    note: str = ""
+    unknown: bool = False
+    missing_end_page: str | None = None  # the panel has no URL for this end page: the sandbox shows its own
+
+
+class SurveyFlow:
+    def __init__(self, backend: Backend, notify: Notifier) -> None:
+        self.backend = backend
+        self.store = backend.store
+        self.notify = notify
+
+    # --- a click ------------------------------------------------------------------------------------------
+    def enter(self, token: str, params: list[tuple[str, str]], ref: str | None, base_url: str) -> Step:
+        found = self.store.members.invite(token)
+        if found is None:
+            return Step(unknown=True, note="no invite has this token")
+        invite, used = found
+        custom = custom_parameters(params)
+        visit = self.store.visits.started(token)
+        survey = self._survey(invite)
+        if visit is not None and visit.open:
+            if ref == visit.reference_id:
+                return Step(visit, survey, note="the open visit resumed")
+            return self._refuse(invite, RESTART, custom, base_url, "the link was clicked again mid-survey")
+        if used or visit is not None:
+            return self._refuse(invite, LINK_USED, custom, base_url, "the link was used already")
+        panel = self.backend.store.inventory.snapshot().panels.get(invite.panel_guid)
+        if panel is None:
+            return Step(unknown=True, note="the invite's panel is gone")
+        request = self.backend.invite_request(panel, invite.member_code, invite.quota_id)
+        decision = decide(request)
+        if not decision.ok:
+            return self._refuse(invite, pre_start(decision.code), custom, base_url, decision.reason)
+        assert request.member is not None
+        visit = self._visit(invite, request.now, "Success", custom)
+        with self.store.db.write() as conn:
+            self.store.visits.record(conn, visit, request.member.account_group)
+        return Step(visit, survey, note="the survey started")
+
+    def _refuse(self, invite: Invite, pre: PreStart, custom: list[tuple[str, str]], base_url: str, why: str) -> Step:
+        """A pre-start rejection: the end page with its rejection id and a pre-start notification, or, for an
+        auto-routing panel, another survey."""
+        snap = self.store.inventory.snapshot()
+        panel = snap.panels.get(invite.panel_guid)
+        survey = self._survey(invite)
+        now = self.store.now()
+        visit = self._visit(invite, now, pre.activity, custom)
+        visit.rejection_id = pre.rejection.rejection_id
+        routed = self._route(panel, invite, custom, base_url, now) if panel and panel.auto_routing else None
+        with self.store.db.write() as conn:
+            if routed is not None:
+                visit.outcome, visit.finished_at, visit.end_page = "auto_routed", now, routed
+                self.store.visits.record(conn, visit)
+                return Step(visit, survey, redirect=routed, note=f"{why}; auto-routed")
+            step = self._end(panel, invite, survey, pre.outcome, custom, pre.rejection.rejection_id)
+            visit.outcome, visit.finished_at, visit.end_page = pre.outcome.key, now, step.redirect
+            self.store.visits.record(conn, visit)
+            self.notify(conn, [self._status(invite, survey, "prestart", now, custom, pre.outcome, pre)])
+        step.visit, step.note = visit, f"pre-start rejection {pre.rejection.name}: {why}"
+        return step
+
+    # --- an outcome ---------------------------------------------------------------------------------------
+    def finish(self, token: str, outcome_key: str, ref: str | None, base_url: str) -> Step:
+        outcome = OUTCOMES[outcome_key]
+        visit = self.store.visits.get(ref) if ref else None
+        found = self.store.members.invite(token)
+        if visit is None or found is None or not visit.open or visit.token != token:
+            return Step(visit, note="no open visit for this link and session")
+        invite = found[0]
+        snap = self.store.inventory.snapshot()
+        panel = snap.panels.get(invite.panel_guid)
+        member = self.store.members.get(invite.panel_guid, invite.member_code)
+        custom = custom_parameters(parse_qsl(visit.additional_data, keep_blank_values=True))
+        now = self.store.now()
+        routed = None
+        if panel is not None and panel.auto_routing and outcome.key in ROUTED_OUTCOMES:
+            routed = self._route(panel, invite, custom, base_url, now)
+        with self.store.db.write() as conn:
+            events: list[Event] = []
+            survey = self._survey(invite)
+            if outcome.qualified and not self._count_complete(conn, invite, member, now, events):
+                outcome = OUTCOMES["quota_full"]  # the last complete went to someone else
+            if routed is not None:
+                step = Step(visit, survey, redirect=routed, note=f"{outcome.label}; auto-routed")
+            else:
+                step = self._end(panel, invite, survey, outcome, custom, self._rejection_id(outcome))
+                kind = "complete" if outcome.qualified else "terminate"
+                events.insert(0, self._status(invite, survey, kind, now, custom, outcome, None))
+                if outcome.qualified and panel is not None and panel.duplicate_completions:
+                    events.insert(1, events[0])  # the member refreshed the end page
+            ended = outcome.key if routed is None else "auto_routed"
+            if not self.store.visits.finish(
+                conn, visit.reference_id, ended, outcome.status_id, outcome.report_status, now, step.redirect or ""
+            ):
+                return Step(visit, survey, note="the visit was finished already")
+            self.notify(conn, events)
+        step.visit, step.note = visit, step.note or f"outcome {outcome.label}"
+        return step
+
+    def _count_complete(
+        self, conn: sqlite3.Connection, invite: Invite, member: Member | None, now: datetime, events: list[Event]
+    ) -> bool:
+        """Count the complete in the quota's counters, inside the caller's transaction; False when no room is
+        left for this member (parallel completes never overshoot: the write lock orders them)."""
+        room = [False]
+
+        def count(s: Survey) -> None:
+            quota = s.quota(invite.quota_id)
+            if quota is not None and member is not None:
+                room[0] = changes.count_complete(s, invite.quota_id, check_quota(member, quota, now.date()))
+
+        try:
+            before, after = self.store.inventory.update_survey(invite.survey_id, invite.wave_id, count, conn)
+        except KeyError:
+            return False
+        events.extend(survey_changes(before, after, now))
+        return room[0]
+
+    # --- shared steps -------------------------------------------------------------------------------------
+    def _route(
+        self, panel: Panel, invite: Invite, custom: list[tuple[str, str]], base_url: str, now: datetime
+    ) -> str | None:
+        """Auto-routing: an invite to the first other survey the member may take, or None."""
+        taken = frozenset({invite.survey_id, *([invite.original_survey_id] if invite.original_survey_id else [])})
+        choices = self.backend.eligible(panel, invite.member_code, skip_surveys=taken)
+        if not choices:
+            return None
+        survey, quota = choices[0]
+        routed = Invite(
+            secrets.token_urlsafe(18),
+            panel.guid,
+            invite.member_code,
+            survey.survey_id,
+            survey.wave_id,
+            quota.quota_id,
+            now,
+            partner_amount=survey.price_amount,
+            original_survey_id=invite.original_survey_id or invite.survey_id,
+        )
+        held = self.store.members.claim_invite(routed)
+        return invite_url(base_url, held.token, custom) if held is not None else None
+
+    def _end(
+        self,
+        panel: Panel | None,
+        invite: Invite,
+        survey: Survey | None,
+        outcome: Outcome,
+        custom: list[tuple[str, str]],
+        rejection_id: int | None,
+    ) -> Step:
+        template = (panel.settings.get(outcome.end_page.value) if panel else None) or ""
+        if not template.strip():
+            return Step(survey=survey, missing_end_page=outcome.end_page.value)
+        url = fill(
+            template,
+            survey_id=invite.survey_id,
+            survey_name=survey.name if survey else None,
+            wave_id=invite.wave_id,
+            member_code=invite.member_code,
+            custom=custom,
+            rejection_id=rejection_id if panel and panel.enhanced_terminates and not outcome.qualified else None,
+        )
+        return Step(survey=survey, redirect=url)
+
+    @staticmethod
+    def _rejection_id(outcome: Outcome) -> int | None:
+        return REJECTIONS[outcome.rejection].rejection_id if outcome.rejection else None
+
+    def _status(
+        self,
+        invite: Invite,
+        survey: Survey | None,
+        kind: str,
+        at: datetime,
+        custom: list[tuple[str, str]],
+        outcome: Outcome,
+        pre: PreStart | None,
+    ) -> MemberStatus:
+        return MemberStatus(
+            kind=kind,
+            panel_guid=invite.panel_guid,
+            member_code=invite.member_code,
+            survey_id=invite.survey_id,
+            survey_name=survey.name if survey else None,
+            wave_id=invite.wave_id,
+            quota_id=invite.quota_id,
+            at=at,
+            revenue_cents=round(invite.partner_amount * 100) if kind == "complete" else 0,
+            reason=outcome.reason,
+            rejection=pre.rejection if pre else None,
+            incidence_rate=survey.ir if survey and pre else None,
+            additional_data=urlencode(custom),
+            original_survey_id=invite.original_survey_id,
+        )
+
+    def _survey(self, invite: Invite) -> Survey | None:
+        return self.store.inventory.snapshot().survey(invite.survey_id, invite.wave_id)
+
+    @staticmethod
+    def _visit(invite: Invite, at: datetime, activity: str, custom: list[tuple[str, str]]) -> Visit:
+        return Visit(
+            reference_id=str(uuid.uuid4()),
+            token=invite.token,
+            panel_guid=invite.panel_guid,
+            member_code=invite.member_code,
+            survey_id=invite.survey_id,
+            wave_id=invite.wave_id,
+            quota_id=invite.quota_id,
+            at=at,
+            activity=activity,
+            additional_data=urlencode(custom),
+            original_survey_id=invite.original_survey_id,
+        )
