@@ -9,7 +9,7 @@ from flask import Flask
 from simulator.backend import Backend
 from simulator.store import Store
 
-from .api import control, errors, external_sample, journaling, landing, openapi, settings
+from .api import control, errors, external_sample, journaling, landing, openapi, reports, settings
 from .api.fast_quotas import FastQuotas
 from .api.routing import CaseInsensitiveRoutes, SegmentConverter
 
@@ -28,6 +28,8 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     journaling.register(app)
     for prefix, name in zip(external_sample.PREFIXES, ("es", "es_legacy"), strict=True):
         app.register_blueprint(external_sample.blueprint(prefix, name))
+    for prefix, name in zip(reports.PREFIXES, ("reports", "reports_typo"), strict=True):
+        app.register_blueprint(reports.blueprint(prefix, name))
     for bp in (settings.bp, control.bp, landing.bp, openapi.bp):
         app.register_blueprint(bp)
     if app.config["FAST_QUOTAS"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -100,3 +101,20 @@ def start_sandbox(tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, wor
             time.sleep(0.1)
     sandbox.stop()
     raise RuntimeError(f"sandbox did not start: {log.read_text()}")
+
+
+# --- the survey flow --------------------------------------------------------------------------------------
+def invite(sandbox: Sandbox, member: str, quota: int) -> str:
+    resp = sandbox.invite(member, quota)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["URL"]
+
+
+def click(url: str, session: requests.Session | None = None, **params: str) -> requests.Response:
+    return (session or requests).get(url, params=params, allow_redirects=False, timeout=30)
+
+
+def reference(page: requests.Response) -> str:
+    found = re.search(r'name="ref" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)

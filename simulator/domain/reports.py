@@ -52,6 +52,11 @@ class Row:
     def reference(self) -> str:
         return self.reference_id or str(uuid.uuid5(_HISTORY_IDS, str(self.row_id)))
 
+    def activity(self) -> Activity:
+        """A history row as a visit: the member started the survey, and ended it as the row says."""
+        outcome = {q.STARTED: None, q.QUOTA_FULL: "quota_full"}.get(self.status_id, "ended")
+        return Activity("Success", outcome, self.started_at, self.reference)
+
 
 @dataclass(slots=True, frozen=True)
 class Activity:

@@ -14,6 +14,7 @@ from .journal import Journal
 from .members import Members
 from .meta import Meta
 from .recontact import Recontact
+from .reports import ReportData
 from .visits import Visits
 
 _STATE_TABLES = (
@@ -39,6 +40,7 @@ class Store:
         self.journal = Journal(self.db)
         self.meta = Meta(self.db)
         self.visits = Visits(self.db)
+        self.reports = ReportData(self.db)
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""

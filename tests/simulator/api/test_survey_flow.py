@@ -3,7 +3,6 @@ each step records (participations, quota counters, GenerateInvite's answers afte
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,25 +10,9 @@ import pytest
 import requests
 
 from simulator.domain.outcomes import OUTCOMES, REJECTIONS
-from tests.support import ES, PANEL, Sandbox
+from tests.support import ES, PANEL, Sandbox, click, invite, reference
 
 END = "http://127.0.0.1:8081/toluna/end/"
-
-
-def invite(sandbox: Sandbox, member: str, quota: int) -> str:
-    resp = sandbox.invite(member, quota)
-    assert resp.status_code == 200, resp.text
-    return resp.json()["URL"]
-
-
-def click(url: str, session: requests.Session | None = None, **params: str) -> requests.Response:
-    return (session or requests).get(url, params=params, allow_redirects=False, timeout=30)
-
-
-def reference(page: requests.Response) -> str:
-    found = re.search(r'name="ref" value="([^"]+)"', page.text)
-    assert found, page.text[:500]
-    return found.group(1)
 
 
 def answer(url: str, outcome: str, session: requests.Session, ref: str) -> requests.Response:
