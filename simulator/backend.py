@@ -10,19 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.domain import changes
+from simulator.domain import changes, dashboard
+from simulator.domain import questions as qid
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
-from simulator.domain.errors import EsResultError, ForbiddenError, NotFoundError
+from simulator.domain.errors import BadRequestError, EsResultError, ForbiddenError, NotFoundError
 from simulator.domain.events import Event
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
-from simulator.domain.model import Invite, Panel, Quota, Survey
+from simulator.domain.model import Invite, Member, MemberStatus, Panel, Quota, Survey
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
 from simulator.store import Store
-from simulator.survey_flow import SurveyFlow, invite_url
+from simulator.survey_flow import SurveyFlow, invite_url, profile_url
 
 RECONTACT_DEFAULT_PAGE = 10_000
 RECONTACT_MAX_PAGE = 10_000
@@ -225,6 +226,44 @@ class Backend:
                 if decide(InviteRequest(panel, member, quota, s, now, history)).ok:
                     out.append((s, quota))
                     break
+        return out
+
+    # --- Dashboard ----------------------------------------------------------------------------------------
+    def dashboard_member(self, panel: Panel, member_code: str) -> Member:
+        """The member the dashboard routes are about; unknown, PII-regulated and blocked members are 400s."""
+        member = self.store.members.get(panel.guid, member_code)
+        if member is None or member.status is MemberStatus.PII_DATA_REGULATED:
+            raise BadRequestError(f"No member found with member code {member_code} and partner Guid {panel.guid}")
+        if member.status is MemberStatus.BLOCKED_FOR_ABUSE:
+            raise BadRequestError(f"The member with member code {member_code} is blocked.")
+        return member
+
+    def dashboard_surveys(
+        self, panel: Panel, member_code: str, request: dashboard.SurveysRequest, base_url: str
+    ) -> list[dict[str, Any]]:
+        """GetSurveys: the surveys Toluna offers this member now, each with the member's own invite URL."""
+        member = self.dashboard_member(panel, member_code)
+        if member.birth_date is None or not member.answers.get(qid.GENDER):
+            return [dashboard.profile_entry(profile_url(base_url, panel.guid, member_code))]
+        out = []
+        now = self.store.now()
+        for s, quota in dashboard.choose(self.eligible(panel, member_code), request, panel):
+            fresh = Invite(
+                secrets.token_urlsafe(18),
+                panel.guid,
+                member_code,
+                s.survey_id,
+                s.wave_id,
+                quota.quota_id,
+                now,
+                partner_amount=s.price_amount,
+            )
+            invite = self.store.members.claim_invite(fresh)
+            if invite is None:  # the member holds an invite to another quota of this survey
+                continue
+            amount = invite.partner_amount
+            url = invite_url(base_url, invite.token)
+            out.append(dashboard.survey_entry(s, url, round(amount * panel.member_amount_share, 2), amount))
         return out
 
     # --- Operator changes (control API) ---------------------------------------------------------------

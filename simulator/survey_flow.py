@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from simulator.backend import Backend
 
 INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
+PROFILE_PATH = "/TrafficUI/MSCUI/Profilepage.aspx"
 #: Outcomes after which an opted-in panel's member is routed to another survey instead of the end page.
 ROUTED_OUTCOMES = frozenset({"terminated", "not_qualified", "quota_full"})
 
@@ -40,6 +41,15 @@ Notifier = Callable[[sqlite3.Connection, list[Event]], None]
 def invite_url(base_url: str, token: str, custom: list[tuple[str, str]] | None = None) -> str:
     tail = "&" + urlencode(custom) if custom else ""
     return f"{base_url.rstrip('/')}{INVITE_PATH}?pgtid=20&od={token}{tail}"
+
+
+def profile_url(
+    base_url: str, panel_guid: str, member_code: str, back: str | None = None, cancel: str | None = None
+) -> str:
+    """Where a member fills in their profile (GetNextProfileURL, and the member profile survey)."""
+    params = [("guid", panel_guid), ("mc", member_code)]
+    params += [(k, v) for k, v in (("redirect", back), ("cancel", cancel)) if v]
+    return f"{base_url.rstrip('/')}{PROFILE_PATH}?{urlencode(params)}"
 
 
 @dataclass(slots=True)
