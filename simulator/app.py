@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from simulator.backend import Backend
+from simulator.background import start_ticker
 from simulator.store import Store
 
 from .api import control, dashboard, errors, external_sample, journaling, landing, openapi, reports, settings
@@ -16,7 +17,9 @@ from .api.routing import CaseInsensitiveRoutes, SegmentConverter
 
 def create_app(store: Store | str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="web/templates")
-    app.config.update(PUBLIC_URL=None, CONTROL_ALLOW_REMOTE=False, JSON_SORT_KEYS=False, FAST_QUOTAS=True)
+    app.config.update(
+        PUBLIC_URL=None, CONTROL_ALLOW_REMOTE=False, JSON_SORT_KEYS=False, FAST_QUOTAS=True, TIMELINE_SECONDS=0
+    )
     if test_config:
         app.config.update(test_config)
     app.url_map.merge_slashes = False
@@ -35,4 +38,6 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     if app.config["FAST_QUOTAS"]:
         app.wsgi_app = FastQuotas(app.wsgi_app, backend)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
+    if app.config["TIMELINE_SECONDS"]:
+        start_ticker(backend, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "")
     return app

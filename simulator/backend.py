@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,14 +15,16 @@ from simulator.domain import changes, dashboard
 from simulator.domain import questions as qid
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
-from simulator.domain.errors import BadRequestError, EsResultError, ForbiddenError, NotFoundError
+from simulator.domain.errors import BadRequestError, EsResultError, ForbiddenError, NotFoundError, SandboxError
 from simulator.domain.events import Event
+from simulator.domain.events import changes as survey_changes
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
 from simulator.domain.model import Invite, Member, MemberStatus, Panel, Quota, Survey
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
+from simulator.domain.timeline import Entry as TimelineEntry
 from simulator.store import Store
 from simulator.survey_flow import SurveyFlow, invite_url, profile_url
 
@@ -271,27 +274,63 @@ class Backend:
         key = self.store.inventory.survey_of_quota(quota_id)
         if key is None:
             raise NotFoundError(f"No quota {quota_id}.")
-        _, survey = self.store.inventory.update_survey(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
+        survey = self._change(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
         quota = survey.quota(quota_id)
         assert quota is not None
         return quota
 
     def change_survey(self, survey_id: int, body: dict[str, Any]) -> list[Survey]:
         """Every wave of the survey, or only ``WaveID`` when the body names one."""
-        inventory = self.store.inventory
-        waves = [int(body["WaveID"])] if "WaveID" in body else inventory.waves(survey_id)
+        waves = [int(body["WaveID"])] if "WaveID" in body else self.store.inventory.waves(survey_id)
         try:
             if not waves:
                 raise KeyError(survey_id)
-            return [inventory.update_survey(survey_id, w, lambda s: changes.change_survey(s, body))[1] for w in waves]
+            return [self._change(survey_id, w, lambda s: changes.change_survey(s, body)) for w in waves]
         except KeyError:
             raise NotFoundError(f"No survey {survey_id} wave {waves}.") from None
+
+    def _change(self, survey_id: int, wave_id: int, change: Callable[[Survey], None]) -> Survey:
+        """One survey wave changed, with the quota-status and survey-closed notifications the change calls for,
+        in one transaction."""
+        with self.store.db.write() as conn:
+            before, after = self.store.inventory.update_survey(survey_id, wave_id, change, conn)
+            self.notify(conn, survey_changes(before, after, self.store.now()))
+        return after
 
     def change_panel(self, guid: str, body: dict[str, Any]) -> Panel:
         try:
             return self.store.inventory.update_panel(guid.lower(), lambda p: changes.change_panel(p, body))
         except KeyError:
             raise NotFoundError(f"No panel {guid}.") from None
+
+    # --- Timeline ------------------------------------------------------------------------------------------
+    def run_timeline(self, base_url: str = "") -> list[dict[str, Any]]:
+        """Fire every timeline entry due on the sandbox clock, each once (whichever worker claims it)."""
+        now = self.store.now()
+        fired = []
+        for entry_id, entry in self.store.timeline.due(now):
+            if not self.store.timeline.claim(entry_id, now):
+                continue
+            try:
+                result = self._fire(entry, base_url)
+            except SandboxError as e:
+                result = f"failed: {e}"
+            self.store.timeline.record(entry_id, result)
+            fired.append({"ID": entry_id, **entry.to_dict(), "Result": result})
+        return fired
+
+    def _fire(self, entry: TimelineEntry, base_url: str) -> str:
+        if entry.kind == "quota" and entry.quota_id is not None:
+            self.change_quota(entry.quota_id, entry.change)
+        elif entry.kind == "survey" and entry.survey_id is not None:
+            self.change_survey(entry.survey_id, entry.change)
+        else:
+            panel = self.store.inventory.snapshot().panels.get(entry.panel_guid or "")
+            if panel is None or entry.member_code is None or entry.quota_id is None or entry.outcome is None:
+                return "failed: the entry's panel is gone"
+            step = self.flow.force(panel, entry.member_code, entry.quota_id, entry.outcome, base_url)
+            return f"{entry.describe()}; {step.note}" + (f"; end page {step.redirect}" if step.redirect else "")
+        return entry.describe()
 
     # --- Settings / explain ---------------------------------------------------------------------------
     @staticmethod

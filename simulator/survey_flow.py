@@ -121,6 +121,39 @@ class SurveyFlow:
         step.visit, step.note = visit, f"pre-start rejection {pre.rejection.name}: {why}"
         return step
 
+    def force(self, panel: Panel, member_code: str, quota_id: int, outcome: str, base_url: str = "") -> Step:
+        """An operator's event (timeline, ``trigger``): the member ends a visit to the quota with ``outcome`` now,
+        through the member's open visit or invite when there is one, else a new invite; the decision chain is not
+        asked (the operator says it happened), the quota counters and notifications are as for a real visit."""
+        member = self.store.members.get(panel.guid, member_code)
+        found = self.store.inventory.snapshot().quota(quota_id)
+        if member is None or found is None:
+            return Step(note=f"no member {member_code} or no quota {quota_id}")
+        survey = found[0]
+        held = next(
+            (i for i in self.store.members.open_invites(panel.guid, member_code) if i.quota_id == quota_id), None
+        )
+        invite = held or self.store.members.claim_invite(
+            Invite(
+                secrets.token_urlsafe(18),
+                panel.guid,
+                member_code,
+                survey.survey_id,
+                survey.wave_id,
+                quota_id,
+                self.store.now(),
+                partner_amount=survey.price_amount,
+            )
+        )
+        if invite is None:
+            return Step(note=f"member {member_code} holds an invite to another quota of survey {survey.survey_id}")
+        visit = self.store.visits.started(invite.token)
+        if visit is None or not visit.open:
+            visit = self._visit(invite, self.store.now(), "Success", [])
+            with self.store.db.write() as conn:
+                self.store.visits.record(conn, visit, member.account_group)
+        return self.finish(invite.token, outcome, visit.reference_id, base_url)
+
     # --- an outcome ---------------------------------------------------------------------------------------
     def finish(self, token: str, outcome_key: str, ref: str | None, base_url: str) -> Step:
         outcome = OUTCOMES[outcome_key]

@@ -169,7 +169,7 @@ def set_clock() -> Response:
     meta = backend().store.meta
     setting = meta.clock().set_to(instant, frozen=bool(body.get("frozen", False)))
     meta.set_clock(setting)
-    return json_response(setting.to_dict())
+    return json_response({**setting.to_dict(), "TimelineFired": backend().run_timeline(base_url())})
 
 
 @bp.post("/clock/advance")
@@ -180,7 +180,20 @@ def advance_clock() -> Response:
     meta = backend().store.meta
     setting = meta.clock().advance(seconds)
     meta.set_clock(setting)
-    return json_response(setting.to_dict())
+    return json_response({**setting.to_dict(), "TimelineFired": backend().run_timeline(base_url())})
+
+
+@bp.get("/timeline")
+def timeline() -> Response:
+    return json_response(
+        {"Now": backend().store.meta.clock().to_dict()["Now"], "Entries": backend().store.timeline.all()}
+    )
+
+
+@bp.post("/timeline/run")
+def run_timeline() -> Response:
+    """Fire what is due now (workers also do it by themselves about once a second)."""
+    return json_response({"Fired": backend().run_timeline(base_url())})
 
 
 @bp.get("/journal")

@@ -19,7 +19,9 @@ from simulator.domain.errors import ScenarioError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_state_from_dict, survey_from_wire, survey_state_from_dict
 from simulator.domain.model import Member, MemberStatus, Panel, Participation, Survey
+from simulator.domain.outcomes import OUTCOMES
 from simulator.domain.settings import unknown_setting
+from simulator.domain.timeline import Entry as TimelineEntry
 from simulator.schemas import validator
 
 from .errors import read_file, schema_error
@@ -115,6 +117,7 @@ class _Builder:
         scn.participations = self._participations(members, surveys, clock)
         scn.recontact = self._recontact(surveys)
         scn.faults = self._faults()
+        scn.timeline = self._timeline(members, clock)
         return scn
 
     def _clock(self) -> ClockSetting | None:
@@ -332,3 +335,46 @@ class _Builder:
                 )
             )
         return out
+
+    def _timeline(self, members: list[Member], clock: ClockSetting | None) -> list[TimelineEntry]:
+        now = (clock or ClockSetting()).now()
+        known = {(m.panel_guid, m.member_code) for m in members}
+        out = []
+        for i, t in enumerate(self.d.get("timeline", [])):
+            path = f"timeline[{i}]"
+            try:
+                at = parse_instant(t["at"], now)
+            except ValueError as exc:
+                raise self.fail(f"{path}.at", f"{t['at']!r} is not a time", "write ISO-8601 or +10m, +2h, +1d") from exc
+            shape = ("member" in t, "quota" in t, "survey" in t, "change" in t, "outcome" in t)
+            if shape == (True, True, False, False, True):
+                panel = self._panel_ref(t.get("panel"), f"{path}.panel")
+                if (panel, t["member"]) not in known:
+                    raise self.fail(f"{path}.member", f"no member {t['member']} in panel {panel}", "declare it")
+                if t["outcome"] not in OUTCOMES:
+                    raise self.fail(
+                        f"{path}.outcome", f"{t['outcome']!r} is not an outcome", f"use one of {', '.join(OUTCOMES)}"
+                    )
+                entry = TimelineEntry(
+                    at, quota_id=t["quota"], member_code=t["member"], panel_guid=panel, outcome=t["outcome"]
+                )
+            elif shape in ((False, True, False, True, False), (False, False, True, True, False)):
+                kind = "QuotaChange" if "quota" in t else "SurveyChange"
+                errors = list(validator("control", kind).iter_errors(t["change"]))
+                if errors:
+                    inner = schema_error(self.file, errors)
+                    where = f"{path}.change" + (f".{inner.path}" if inner.path else "")
+                    raise self.fail(where, inner.problem, inner.fix)
+                entry = TimelineEntry(at, quota_id=t.get("quota"), survey_id=t.get("survey"), change=t["change"])
+            else:
+                raise self.fail(
+                    path,
+                    "a timeline entry needs one shape",
+                    "give 'quota' + 'change', 'survey' + 'change', or 'member' + 'quota' + 'outcome'",
+                )
+            if entry.quota_id is not None and entry.quota_id not in self.quota_survey:
+                raise self.fail(f"{path}.quota", f"no quota {entry.quota_id} in the inventory", "fix the QuotaID")
+            if entry.survey_id is not None and entry.survey_id not in set(self.quota_survey.values()):
+                raise self.fail(f"{path}.survey", f"no survey {entry.survey_id} in the inventory", "fix the SurveyID")
+            out.append(entry)
+        return sorted(out, key=lambda e: e.at)

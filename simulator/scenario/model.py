@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
 from simulator.domain.model import Member, Panel, Participation, Survey
+from simulator.domain.timeline import Entry as TimelineEntry
 
 
 @dataclass(slots=True)
@@ -42,6 +43,7 @@ class Scenario:
     participations: list[tuple[Participation, str | None]] = field(default_factory=list)
     recontact: list[RecontactList] = field(default_factory=list)
     faults: list[FaultRule] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
     clock: ClockSetting | None = None
     text: str = ""  # the file as written, so a reset can rebuild the same state
 
@@ -54,4 +56,5 @@ class Scenario:
             "Quotas": sum(len(s.quotas) for s in self.surveys),
             "Members": len(self.members),
             "RecontactCodes": sum(r.size for r in self.recontact),
+            "TimelineEntries": len(self.timeline),
         }

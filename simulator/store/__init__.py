@@ -15,6 +15,7 @@ from .members import Members
 from .meta import Meta
 from .recontact import Recontact
 from .reports import ReportData
+from .timeline import Timeline
 from .visits import Visits
 
 _STATE_TABLES = (
@@ -28,6 +29,7 @@ _STATE_TABLES = (
     "recontact",
     "recontact_lists",
     "faults",
+    "timeline",
 )
 
 
@@ -41,6 +43,7 @@ class Store:
         self.meta = Meta(self.db)
         self.visits = Visits(self.db)
         self.reports = ReportData(self.db)
+        self.timeline = Timeline(self.db)
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""
@@ -58,6 +61,7 @@ class Store:
             for r in scenario.recontact:
                 self.recontact.add(conn, r.panel_guid, r.quota_id, r.iter_codes())
             self.meta.replace_faults(conn, scenario.faults)
+            self.timeline.replace(conn, scenario.timeline)
             self.meta.set_clock(scenario.clock or ClockSetting(), conn)
             self.meta.put(conn, "scenario_name", scenario.name)
             self.meta.put(conn, "scenario_source", scenario.source)

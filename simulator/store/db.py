@@ -20,7 +20,7 @@ log = logging.getLogger("simulator.store")
 
 #: Stored in the file (``PRAGMA user_version``). A file of another version is emptied and rebuilt: its state comes
 #: back from the scenario (``serve`` reloads it), only the old journal is lost.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS recontact (
 CREATE TABLE IF NOT EXISTS recontact_lists (
     panel_guid TEXT NOT NULL, quota_id INTEGER NOT NULL, PRIMARY KEY (panel_guid, quota_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, doc TEXT NOT NULL, remaining INTEGER);
+CREATE TABLE IF NOT EXISTS timeline (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL, fired_at TEXT, result TEXT);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, wall_at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
     query TEXT NOT NULL, route TEXT, panel_guid TEXT, member_code TEXT, quota_id INTEGER, status INTEGER NOT NULL,
