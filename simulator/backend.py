@@ -16,17 +16,18 @@ from simulator.domain import questions as qid
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
 from simulator.domain.errors import BadRequestError, EsResultError, ForbiddenError, NotFoundError, SandboxError
-from simulator.domain.events import Event
+from simulator.domain.events import Event, QuotaStatus, SurveyClosed
 from simulator.domain.events import changes as survey_changes
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
 from simulator.domain.model import Invite, Member, MemberStatus, Panel, Quota, Survey
+from simulator.domain.outcomes import BY_REASON, OUTCOMES, REJECTIONS, pre_start_named
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
 from simulator.domain.timeline import Entry as TimelineEntry
 from simulator.store import Store
-from simulator.survey_flow import SurveyFlow, invite_url, profile_url
+from simulator.survey_flow import Step, SurveyFlow, invite_url, profile_url
 
 RECONTACT_DEFAULT_PAGE = 10_000
 RECONTACT_MAX_PAGE = 10_000
@@ -52,8 +53,9 @@ class Backend:
         self._quotas_cache: dict[tuple[int, str, bool], bytes] = {}
         self.flow = SurveyFlow(self, self.notify)
 
-    def notify(self, conn: sqlite3.Connection, events: list[Event]) -> None:
-        """Queue the notifications ``events`` call for, inside the caller's transaction."""
+    def notify(self, conn: sqlite3.Connection, events: list[Event]) -> list[int]:
+        """Queue the notifications ``events`` call for, inside the caller's transaction; their outbox ids."""
+        return []
 
     # --- identity -------------------------------------------------------------------------------------
     def authorize(self, panel_guid: str, api_key: str | None) -> Panel:
@@ -270,38 +272,90 @@ class Backend:
         return out
 
     # --- Operator changes (control API) ---------------------------------------------------------------
-    def change_quota(self, quota_id: int, body: dict[str, Any]) -> Quota:
+    def change_quota(self, quota_id: int, body: dict[str, Any]) -> tuple[Quota, list[int]]:
+        """The quota after the change, and the notifications the change queued."""
         key = self.store.inventory.survey_of_quota(quota_id)
         if key is None:
             raise NotFoundError(f"No quota {quota_id}.")
-        survey = self._change(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
+        survey, sent = self._change(*key, lambda s: changes.change_quota(s.quota(quota_id), body))
         quota = survey.quota(quota_id)
         assert quota is not None
-        return quota
+        return quota, sent
 
-    def change_survey(self, survey_id: int, body: dict[str, Any]) -> list[Survey]:
-        """Every wave of the survey, or only ``WaveID`` when the body names one."""
+    def change_survey(self, survey_id: int, body: dict[str, Any]) -> tuple[list[Survey], list[int]]:
+        """Every wave of the survey, or only ``WaveID`` when the body names one; and the notifications queued."""
         waves = [int(body["WaveID"])] if "WaveID" in body else self.store.inventory.waves(survey_id)
         try:
             if not waves:
                 raise KeyError(survey_id)
-            return [self._change(survey_id, w, lambda s: changes.change_survey(s, body)) for w in waves]
+            done = [self._change(survey_id, w, lambda s: changes.change_survey(s, body)) for w in waves]
         except KeyError:
             raise NotFoundError(f"No survey {survey_id} wave {waves}.") from None
+        return [s for s, _ in done], [i for _, sent in done for i in sent]
 
-    def _change(self, survey_id: int, wave_id: int, change: Callable[[Survey], None]) -> Survey:
+    def _change(self, survey_id: int, wave_id: int, change: Callable[[Survey], None]) -> tuple[Survey, list[int]]:
         """One survey wave changed, with the quota-status and survey-closed notifications the change calls for,
         in one transaction."""
         with self.store.db.write() as conn:
             before, after = self.store.inventory.update_survey(survey_id, wave_id, change, conn)
-            self.notify(conn, survey_changes(before, after, self.store.now()))
-        return after
+            sent = self.notify(conn, survey_changes(before, after, self.store.now()))
+        return after, sent
 
     def change_panel(self, guid: str, body: dict[str, Any]) -> Panel:
         try:
             return self.store.inventory.update_panel(guid.lower(), lambda p: changes.change_panel(p, body))
         except KeyError:
             raise NotFoundError(f"No panel {guid}.") from None
+
+    # --- Triggers (the control API's events, ``toluna-sandbox trigger``) ------------------------------------
+    def trigger_visit(self, kind: str, body: dict[str, Any], base_url: str) -> Step:
+        """complete / terminate / prestart for a member and a quota, now."""
+        panel = self._panel_or_first(body.get("panel"))
+        member, quota = str(body["member"]), int(body["quota"])
+        if kind == "prestart":
+            pre = pre_start_named(str(body.get("rejection") or "QuotaOnHold"))
+            if pre is None:
+                raise BadRequestError(
+                    f"Unknown rejection {body.get('rejection')!r}: use one of {', '.join(REJECTIONS)}."
+                )
+            return self.flow.force_pre_start(panel, member, quota, pre, base_url)
+        outcome = "qualified" if kind == "complete" else str(body.get("outcome") or "")
+        if kind == "terminate" and not outcome:
+            reason = str(body.get("reason") or "Terminated")
+            if reason not in BY_REASON:
+                raise BadRequestError(f"Unknown reason {reason!r}: use one of {', '.join(BY_REASON)}.")
+            outcome = BY_REASON[reason]
+        if outcome not in OUTCOMES:
+            raise BadRequestError(f"Unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}.")
+        return self.flow.force(panel, member, quota, outcome, base_url)
+
+    def trigger_quota_status(self, quota_id: int, live: bool) -> list[int]:
+        """Put the quota live or on hold and tell every panel of its culture, even when it already was."""
+        _, sent = self.change_quota(quota_id, {"live": live})
+        if sent:
+            return sent
+        survey, _ = self.store.inventory.snapshot().quota(quota_id) or (None, None)
+        assert survey is not None
+        event = QuotaStatus(survey.culture, quota_id, survey.survey_id, survey.wave_id, live, self.store.now())
+        with self.store.db.write() as conn:
+            return self.notify(conn, [event])
+
+    def trigger_survey_closed(self, survey_id: int, wave_id: int | None) -> list[int]:
+        body: dict[str, Any] = {"status": "closed", **({"WaveID": wave_id} if wave_id is not None else {})}
+        surveys, sent = self.change_survey(survey_id, body)
+        if not sent:  # already closed: say it again
+            now = self.store.now()
+            events = [SurveyClosed(s.culture, s.survey_id, s.name, s.wave_id, now) for s in surveys]
+            with self.store.db.write() as conn:
+                sent = self.notify(conn, events)
+        return sent
+
+    def _panel_or_first(self, guid: str | None) -> Panel:
+        panels = self.store.inventory.snapshot().panels
+        panel = panels.get((guid or "").lower()) if guid else next(iter(panels.values()), None)
+        if panel is None:
+            raise NotFoundError(f"No panel {guid or ''} in this sandbox.")
+        return panel
 
     # --- Timeline ------------------------------------------------------------------------------------------
     def run_timeline(self, base_url: str = "") -> list[dict[str, Any]]:

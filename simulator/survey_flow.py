@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
@@ -63,6 +63,7 @@ class Step:
     note: str = ""
     unknown: bool = False
     missing_end_page: str | None = None  # the panel has no URL for this end page: the sandbox shows its own
+    notifications: list[int] = field(default_factory=list)  # outbox ids of what this step told the partner
 
 
 class SurveyFlow:
@@ -117,7 +118,9 @@ class SurveyFlow:
             step = self._end(panel, invite, survey, pre.outcome, custom, pre.rejection.rejection_id)
             visit.outcome, visit.finished_at, visit.end_page = pre.outcome.key, now, step.redirect
             self.store.visits.record(conn, visit)
-            self.notify(conn, [self._status(invite, survey, "prestart", now, custom, pre.outcome, pre)])
+            step.notifications = self.notify(
+                conn, [self._status(invite, survey, "prestart", now, custom, pre.outcome, pre)]
+            )
         step.visit, step.note = visit, f"pre-start rejection {pre.rejection.name}: {why}"
         return step
 
@@ -154,6 +157,42 @@ class SurveyFlow:
                 self.store.visits.record(conn, visit, member.account_group)
         return self.finish(invite.token, outcome, visit.reference_id, base_url)
 
+    def force_pre_start(self, panel: Panel, member_code: str, quota_id: int, pre: PreStart, base_url: str = "") -> Step:
+        """An operator's pre-start rejection: the member's click on an invite to the quota is refused with ``pre``."""
+        invite, _, failed = self._operator_invite(panel, member_code, quota_id)
+        if invite is None:
+            return failed
+        return self._refuse(invite, pre, [], base_url, "triggered by the operator")
+
+    def _operator_invite(
+        self, panel: Panel, member_code: str, quota_id: int
+    ) -> tuple[Invite | None, Member | None, Step]:
+        """The member's unused invite to the quota, else a new one."""
+        member = self.store.members.get(panel.guid, member_code)
+        found = self.store.inventory.snapshot().quota(quota_id)
+        if member is None or found is None:
+            return None, None, Step(note=f"no member {member_code} or no quota {quota_id}")
+        survey = found[0]
+        held = next(
+            (i for i in self.store.members.open_invites(panel.guid, member_code) if i.quota_id == quota_id), None
+        )
+        invite = held or self.store.members.claim_invite(
+            Invite(
+                secrets.token_urlsafe(18),
+                panel.guid,
+                member_code,
+                survey.survey_id,
+                survey.wave_id,
+                quota_id,
+                self.store.now(),
+                partner_amount=survey.price_amount,
+            )
+        )
+        if invite is None:
+            note = f"member {member_code} holds an invite to another quota of survey {survey.survey_id}"
+            return None, member, Step(note=note)
+        return invite, member, Step()
+
     # --- an outcome ---------------------------------------------------------------------------------------
     def finish(self, token: str, outcome_key: str, ref: str | None, base_url: str) -> Step:
         outcome = OUTCOMES[outcome_key]
@@ -188,7 +227,7 @@ class SurveyFlow:
                 conn, visit.reference_id, ended, outcome.status_id, outcome.report_status, now, step.redirect or ""
             ):
                 return Step(visit, survey, note="the visit was finished already")
-            self.notify(conn, events)
+            step.notifications = self.notify(conn, events)
         step.visit, step.note = visit, step.note or f"outcome {outcome.label}"
         return step
 

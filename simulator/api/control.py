@@ -113,15 +113,17 @@ def reset() -> Response:
 def change_quota(quota_id: int) -> Response:
     """Body: any of ``live``, ``es_enabled``, ``interval_unavailable``, ``EstimatedCompletesRemaining``,
     ``CompletesRequired``, ``SubQuotas: {SubQuotaID: CurrentCompletes}``."""
-    q = backend().change_quota(quota_id, _body("QuotaChange"))
-    return json_response({"QuotaID": quota_id, "State": state_to_dict(q.state), "Live": q.state.live})
+    q, sent = backend().change_quota(quota_id, _body("QuotaChange"))
+    return json_response(
+        {"QuotaID": quota_id, "State": state_to_dict(q.state), "Live": q.state.live, "Notifications": sent}
+    )
 
 
 @bp.put("/surveys/<int:survey_id>")
 def change_survey(survey_id: int) -> Response:
     """Body: SurveyState fields (``status``, ``es_enabled``, ...) and ``EstimatedCompletesRemaining``; every
     wave of the survey, or only ``WaveID`` when the body names one."""
-    changed = backend().change_survey(survey_id, _body("SurveyChange"))
+    changed, _ = backend().change_survey(survey_id, _body("SurveyChange"))
     return json_response(
         [{"SurveyID": s.survey_id, "WaveID": s.wave_id, "State": state_to_dict(s.state)} for s in changed]
     )
@@ -181,6 +183,35 @@ def advance_clock() -> Response:
     setting = meta.clock().advance(seconds)
     meta.set_clock(setting)
     return json_response({**setting.to_dict(), "TimelineFired": backend().run_timeline(base_url())})
+
+
+@bp.post("/events/<kind>")
+def trigger(kind: str) -> Response:
+    """Make something happen now and tell the partner: ``complete``, ``terminate``, ``prestart`` (a member and a
+    quota), ``quota-status`` (a quota live or not), ``survey-closed``. Answers with the notifications queued."""
+    b = backend()
+    if kind in ("complete", "terminate", "prestart"):
+        step = b.trigger_visit(kind, _body("VisitEvent"), base_url())
+        if step.visit is None:
+            raise BadRequestError(step.note)
+        return json_response(
+            {
+                "Event": kind,
+                "Note": step.note,
+                "ReferenceID": step.visit.reference_id,
+                "EndPage": step.redirect,
+                "Notifications": step.notifications,
+            }
+        )
+    if kind == "quota-status":
+        body = _body("QuotaStatusEvent")
+        return json_response({"Event": kind, "Notifications": b.trigger_quota_status(body["quota"], body["live"])})
+    if kind == "survey-closed":
+        body = _body("SurveyClosedEvent")
+        return json_response(
+            {"Event": kind, "Notifications": b.trigger_survey_closed(body["survey"], body.get("wave"))}
+        )
+    raise NotFoundError(f"No event {kind!r}: use complete, terminate, prestart, quota-status or survey-closed.")
 
 
 @bp.get("/timeline")

@@ -187,6 +187,27 @@ RESTART = _pre("survey_taken", "RestartNotAllowed", "SurveyTaken")
 _OTHER = _pre("survey_not_available", "SurveyNotLive", "RejectedOther")
 
 
+#: A termination notification's Reason -> the outcome that sends it (``trigger terminate --reason``).
+BY_REASON: dict[str, str] = {
+    "QuotaFull": "quota_full",
+    "SurveyTaken": "survey_taken",
+    "Terminated": "terminated",
+    "SurveyNotAvailable": "survey_not_available",
+    "NoSurveysAvailable": "no_surveys",
+    "NoCookie": "no_cookies",
+    "MaxSurveysReached": "max_surveys_reached",
+    "NotQualified": "not_qualified",
+}
+
+
+def pre_start_named(rejection: str) -> PreStart | None:
+    """The pre-start rejection for a rejection type name (``trigger prestart --rejection QuotaOnHold``)."""
+    found = next((p for p in (*_PRE_START.values(), LINK_USED, RESTART) if p.rejection.name == rejection), None)
+    if found is None and rejection in REJECTIONS:
+        return PreStart(OUTCOMES["survey_not_available"], REJECTIONS[rejection], "RejectedOther")
+    return found
+
+
 def pre_start(code: RC) -> PreStart:
     """The pre-start rejection for a decision that refuses the click (any code the chain can give)."""
     return _PRE_START.get(code, _OTHER)
