@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from simulator.backend import Backend
 from simulator.domain.errors import SandboxError
-from simulator.store.journal import RESPONSE_LIMIT
+from simulator.store.journal import QUOTAS_HEAD
 
 from .errors import JSON_TYPE
 from .gates import bool_arg
@@ -71,7 +71,7 @@ class FastQuotas:
             environ,
             started=started,
             status=200,
-            response=head if len(head) >= RESPONSE_LIMIT else head + tail,
+            response=head if len(head) >= QUOTAS_HEAD else head + tail,
             response_length=length,
             info={"route": "quotas", "panel_guid": guid.strip().lower() or None},
         )

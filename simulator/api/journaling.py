@@ -10,7 +10,7 @@ from flask import Flask, Response, g, request
 from werkzeug.datastructures import EnvironHeaders
 
 from simulator.store import Store
-from simulator.store.journal import BODY_LIMIT, RESPONSE_LIMIT, Entry
+from simulator.store.journal import BODY_LIMIT, QUOTAS_HEAD, RESPONSE_LIMIT, Entry
 
 from .context import backend
 
@@ -58,7 +58,7 @@ def record(
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             request_headers={k: v for k, v in EnvironHeaders(environ).items() if k not in _HIDDEN_HEADERS},
             request_body=_text(request_body),
-            response_body=_text(response, RESPONSE_LIMIT),
+            response_body=_text(response, QUOTAS_HEAD if info.get("route") == "quotas" else RESPONSE_LIMIT),
             response_length=len(response) if response_length is None else response_length,
             note=note,
         )

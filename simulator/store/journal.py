@@ -1,8 +1,8 @@
 """The request journal: every request a partner sent and what the sandbox answered.
 
 The conformance suite and support read it; it is the evidence behind every verdict. Request bodies are kept
-whole up to ``BODY_LIMIT`` characters, responses up to ``RESPONSE_LIMIT``: every ES answer but GetQuotas fits,
-and a GetQuotas body (the same cached list on every poll) keeps its head and its full length.
+whole up to ``BODY_LIMIT`` characters, responses up to ``RESPONSE_LIMIT`` (a bulk answer for 100 quotas fits), and a
+GetQuotas body (the same cached list on every poll) keeps its first ``QUOTAS_HEAD`` characters and its full length.
 
 On a database file, a request only queues its entry: one writer thread per process stores the queue every
 ``FLUSH_SECONDS`` in one transaction. Partners poll and invite at hundreds of requests a second, and one small
@@ -34,7 +34,8 @@ log = logging.getLogger("simulator.journal")
 FLUSH_SECONDS = 0.02
 
 BODY_LIMIT = 16_384
-RESPONSE_LIMIT = 4_096
+RESPONSE_LIMIT = 65_536
+QUOTAS_HEAD = 4_096
 
 
 @dataclass(slots=True)
