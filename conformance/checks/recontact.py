@@ -1,0 +1,132 @@
+"""Recontact paging: every quota's list read to its end with Toluna's cursor and page size."""
+
+from __future__ import annotations
+
+import json
+
+from ..facts import Facts, Request
+from ..model import Evidence, Severity
+from ..registry import Verdict, check
+
+STEP = "Recontact paging"
+MAX_PAGE = 10_000
+
+
+def _pages(f: Facts) -> dict[int, list[Request]]:
+    out: dict[int, list[Request]] = {}
+    for r in f.routes("recontact"):
+        if r.quota is not None:
+            out.setdefault(r.quota, []).append(r)
+    return out
+
+
+def _codes(r: Request) -> tuple[list[str], bool]:
+    try:
+        body = json.loads(r.response or "")
+    except ValueError:
+        return [], False
+    return body.get("MemberCodes", []), bool(body.get("HasAdditionalMembers"))
+
+
+def recontact_quotas(f: Facts) -> list[int]:
+    return [q["QuotaID"] for s in f.inventory.get("Surveys", []) if s.get("IsSurveyRecontact") for q in s["Quotas"]]
+
+
+@check(
+    "RC-01",
+    "Every recontact quota paged to its end",
+    STEP,
+    Severity.MUST,
+    "For every quota of every recontact survey, all pages are fetched until HasAdditionalMembers is false.",
+)
+def paged_to_end(f: Facts) -> Verdict:
+    quotas = recontact_quotas(f)
+    if not quotas:
+        return Verdict([], skipped="the inventory lists no recontact survey")
+    pages = _pages(f)
+    problems = []
+    for quota in quotas:
+        ok = [p for p in pages.get(quota, []) if p.status == 200]
+        if not ok or _codes(ok[-1])[1]:
+            problems.append(
+                Evidence(summary=f"quota {quota}: {len(ok)} page(s) read, the list not finished", quota=quota)
+            )
+    return Verdict(
+        problems,
+        passed=f"{len(quotas)} recontact quota(s) read to the end",
+        failed=f"{len(problems)} recontact quota(s) not read to the end",
+    )
+
+
+@check(
+    "RC-02",
+    "The cursor is the last code of the previous page",
+    STEP,
+    Severity.MUST,
+    "A page starts after lastMemberCodeReceived, which is the last member code of the page before.",
+)
+def cursor(f: Facts) -> Verdict:
+    problems = []
+    for quota, pages in _pages(f).items():
+        previous: Request | None = None
+        for page in [p for p in pages if p.status == 200]:
+            got = page.param("lastMemberCodeReceived") or None
+            if previous is None:
+                expected = None if got is None else got  # a first page may start anywhere the partner chooses
+            else:
+                codes, more = _codes(previous)
+                expected = codes[-1] if codes and more else got
+            if got != expected:
+                problems.append(
+                    Evidence(
+                        summary=f"quota {quota}: cursor {got!r}, expected {expected!r}",
+                        journal_id=page.id,
+                        quota=quota,
+                        request=page.describe(),
+                    )
+                )
+            previous = page
+    return Verdict(problems, failed=f"{len(problems)} page(s) with a wrong cursor")
+
+
+@check(
+    "RC-03",
+    "maxResults within Toluna's limit",
+    STEP,
+    Severity.MUST,
+    f"maxResults is a whole number from 1 to {MAX_PAGE:,} (Toluna does not guarantee performance above it).",
+)
+def page_size(f: Facts) -> Verdict:
+    problems = []
+    for r in f.routes("recontact"):
+        value = r.param("maxResults")
+        if (r.status == 400 and r.result_code is None) or (value and (not value.isdigit() or int(value) > MAX_PAGE)):
+            problems.append(Evidence(summary=f"maxResults={value!r}", journal_id=r.id, request=r.describe()))
+    return Verdict(problems, failed=f"{len(problems)} page(s) asked with a bad maxResults")
+
+
+@check(
+    "RC-04",
+    "Paging stops at HasAdditionalMembers=false",
+    STEP,
+    Severity.MUST,
+    "Once a page says HasAdditionalMembers is false, the quota's list is complete: no further page is asked.",
+)
+def stops(f: Facts) -> Verdict:
+    problems = []
+    for quota, pages in _pages(f).items():
+        done_at = None
+        for page in pages:
+            if done_at is not None and page.param("lastMemberCodeReceived") == done_at:
+                problems.append(
+                    Evidence(
+                        summary=f"quota {quota}: asked past the last page",
+                        journal_id=page.id,
+                        quota=quota,
+                        request=page.describe(),
+                    )
+                )
+            codes, more = _codes(page)
+            if page.status == 200 and not more:
+                done_at = codes[-1] if codes else page.param("lastMemberCodeReceived")
+    return Verdict(problems, failed=f"{len(problems)} page(s) past the end")

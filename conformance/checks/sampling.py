@@ -1,0 +1,164 @@
+"""Sampling: every invite the partner asks for is judged by the sandbox's decision chain; a refusal that a
+partner following Toluna's sampling rules would not have met is a violation, with the explanation tree."""
+
+from __future__ import annotations
+
+from ..facts import Facts, InviteAttempt
+from ..model import Evidence, Severity
+from ..oracle import broken_rule
+from ..registry import Verdict, check
+
+STEP = "Sampling"
+
+
+def _evidence(f: Facts, a: InviteAttempt, why: str, tree: bool = False) -> Evidence:
+    text = None
+    if tree:
+        explained = f.explain(a.member, a.quota)
+        text = explained.get("Tree") if explained else None
+    return Evidence(
+        summary=why, journal_id=a.request.id, member=a.member, quota=a.quota, request=a.request.describe(), tree=text
+    )
+
+
+def _refused(f: Facts, codes: set[int]) -> list[InviteAttempt]:
+    return [a for a in f.invites if a.result_code in codes]
+
+
+def _by_rule(f: Facts, rule: str) -> Verdict:
+    problems = []
+    for a in _refused(f, {16}):
+        if "one quota per survey" in (a.request.note or ""):
+            continue
+        explained = f.explain(a.member, a.quota)
+        sampling = explained.get("Sampling") if explained else None
+        if broken_rule(sampling) == rule:
+            tree = explained.get("Tree") if explained else None
+            problems.append(
+                Evidence(
+                    summary=f"member {a.member} does not match quota {a.quota}",
+                    journal_id=a.request.id,
+                    member=a.member,
+                    quota=a.quota,
+                    request=a.request.describe(),
+                    tree=tree,
+                )
+            )
+    return Verdict(problems, failed=f"{len(problems)} invite(s) for members who do not match")
+
+
+SAMPLING_RULES = (
+    ("SMP-01", "every_layer", "Every layer of a quota is matched", "A member must match every layer of the quota."),
+    (
+        "SMP-02",
+        "and_across_questions",
+        "AND across questions, OR within a question",
+        "In a subquota every distinct QuestionID must match, through any of its listed answers.",
+    ),
+    (
+        "SMP-03",
+        "age",
+        "Age computed on the day",
+        "Age targets (1001538, brackets or AnswerValues ranges) apply to the member's age on the day of the invite.",
+    ),
+    (
+        "SMP-04",
+        "postal",
+        "Postal codes by prefix",
+        "Postal targets (1001042) match when the member's PostalCode starts with one of the listed values.",
+    ),
+    (
+        "SMP-05",
+        "unanswered",
+        "Unanswered non-routable questions disqualify",
+        "A member who has not answered a non-routable targeted question does not match (routable ones are asked "
+        "in Toluna's prescreener and do not disqualify).",
+    ),
+    (
+        "SMP-06",
+        "sampling",
+        "Other sampling mismatches",
+        "A member may be sampled for a quota only when it matches the quota under Toluna's rules.",
+    ),
+)
+
+
+def _register(check_id: str, rule: str, title: str, text: str) -> None:
+    check(check_id, title, STEP, Severity.MUST, text)(lambda f: _by_rule(f, rule))
+
+
+for _id, _rule, _title, _text in SAMPLING_RULES:
+    _register(_id, _rule, _title, _text)
+
+
+@check(
+    "SMP-07",
+    "One quota per survey per member",
+    STEP,
+    Severity.MUST,
+    "A member is targeted for one quota per survey (SurveyID+WaveID) only.",
+)
+def one_quota(f: Facts) -> Verdict:
+    problems = [
+        _evidence(f, a, f"member {a.member} already holds an invite for another quota of this survey")
+        for a in _refused(f, {16})
+        if "one quota per survey" in (a.request.note or "")
+    ]
+    return Verdict(problems, failed=f"{len(problems)} second quota(s) of a survey asked for")
+
+
+@check(
+    "SMP-08",
+    "No invites for members Toluna cannot route",
+    STEP,
+    Severity.MUST,
+    "Inactive, suspended, blocked, opted-out and PII-regulated members (and unknown ones) are never invited.",
+)
+def member_state(f: Facts) -> Verdict:
+    names = {
+        12: "unknown or PII-regulated",
+        13: "not routable (opted out, or no birth date/gender)",
+        14: "blocked",
+        22: "inactive or suspended",
+    }
+    problems = [_evidence(f, a, f"member {a.member} is {names[a.result_code]}") for a in _refused(f, set(names))]
+    return Verdict(problems, failed=f"{len(problems)} invite(s) for members Toluna cannot route")
+
+
+@check(
+    "SMP-09",
+    "SurveyWaveExclusions respected",
+    STEP,
+    Severity.MUST,
+    "A member whose participation in an excluded survey/wave has one of the listed statuses is not invited.",
+)
+def exclusions(f: Facts) -> Verdict:
+    problems = [_evidence(f, a, f"member {a.member} is excluded: {a.request.note}") for a in _refused(f, {30})]
+    return Verdict(problems, failed=f"{len(problems)} invite(s) against SurveyWaveExclusions")
+
+
+@check(
+    "SMP-10",
+    "No invites to quotas that are not live",
+    STEP,
+    Severity.MUST,
+    "Only quotas GetQuotas lists (live, with completes remaining) are sampled; on hold, full or closed ones are not.",
+)
+def not_live(f: Facts) -> Verdict:
+    codes = {9: "on hold", 10: "closed or unknown", 27: "not available in this interval", 28: "full", 46: "full"}
+    problems = [_evidence(f, a, f"quota {a.quota} is {codes[a.result_code]}") for a in _refused(f, set(codes))]
+    return Verdict(problems, failed=f"{len(problems)} invite(s) to quotas that were not live")
+
+
+@check(
+    "SMP-11",
+    "No own-sampled invites to recontact surveys",
+    STEP,
+    Severity.MUST,
+    "Recontact quotas are offered only to the member codes Toluna lists for them.",
+)
+def recontact_only_listed(f: Facts) -> Verdict:
+    problems = [
+        _evidence(f, a, f"member {a.member} is not on quota {a.quota}'s recontact list") for a in _refused(f, {43})
+    ]
+    return Verdict(problems, failed=f"{len(problems)} recontact invite(s) for members Toluna did not list")
