@@ -6,8 +6,10 @@ Ages, daily limits and timeline entries are computed on this clock, so a scenari
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -22,6 +24,30 @@ def parse_instant(text: str, now: datetime | None = None) -> datetime:
         return now + timedelta(seconds=float(text[:-1]) * _UNITS[text[-1]])
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+_DATE_PART = re.compile(r"([+-])(\d+)([ymd])")
+
+
+def parse_date(text: str, today: date) -> date:
+    """ISO-8601 (``1990-06-15``), or relative to ``today`` in years, months and days (``-18y+1d``: eighteen
+    tomorrow), so a member stays on the same side of an age boundary whenever the scenario is loaded."""
+    text = text.strip()
+    parts = _DATE_PART.findall(text)
+    if not parts or "".join(f"{s}{n}{u}" for s, n, u in parts) != text:
+        return date.fromisoformat(text)
+    years = months = days = 0
+    for sign, number, unit in parts:
+        value = int(number) * (-1 if sign == "-" else 1)
+        years, months, days = (
+            years + value * (unit == "y"),
+            months + value * (unit == "m"),
+            days + value * (unit == "d"),
+        )
+    month_index = today.year * 12 + today.month - 1 + years * 12 + months
+    year, month = divmod(month_index, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day) + timedelta(days=days)
 
 
 @dataclass(slots=True, frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from simulator.domain import questions as qid
-from simulator.domain.clock import ClockSetting, parse_instant
+from simulator.domain.clock import ClockSetting, parse_date, parse_instant
 from simulator.domain.codes import ResultCode
 from simulator.domain.cultures import country_id
 from simulator.domain.errors import ScenarioError
@@ -99,7 +99,7 @@ class _Builder:
 
     def build(self) -> Scenario:
         clock = self._clock()
-        today = clock.now().date() if clock else datetime.now(UTC).date()
+        today = self.today = clock.now().date() if clock else datetime.now(UTC).date()
         panels = self._panels()
         self.panel_guids = [p.guid for p in panels]
         surveys = self._surveys({p.culture for p in panels})
@@ -238,9 +238,11 @@ class _Builder:
         if "gender" in m:
             answers[qid.GENDER] = frozenset([qid.FEMALE if m["gender"] == "female" else qid.MALE])
         try:
-            birth = date.fromisoformat(m["birth_date"]) if m.get("birth_date") else None
+            birth = parse_date(m["birth_date"], self.today) if m.get("birth_date") else None
         except ValueError as exc:
-            raise self.fail(f"{path}.birth_date", f"{m['birth_date']!r} is not a date", "write YYYY-MM-DD") from exc
+            raise self.fail(
+                f"{path}.birth_date", f"{m['birth_date']!r} is not a date", "write YYYY-MM-DD, or -30y, -18y+1d"
+            ) from exc
         return Member(
             panel_guid=self._panel_ref(m.get("panel"), f"{path}.panel"),
             member_code=m["code"],

@@ -45,8 +45,14 @@ def error_of(text: str, file: str = "s.yaml") -> ScenarioError:
         (
             PANEL + "members:\n  - {code: a, birth_date: 1990-02-31}\n",
             "members[0].birth_date",
-            "not a valid date",
+            "is not a date",
             "YYYY-MM-DD",
+        ),
+        (
+            PANEL + "members:\n  - {code: a, birth_date: -18x}\n",
+            "members[0].birth_date",
+            "is not a date",
+            "-18y+1d",
         ),
         (PANEL + "members:\n  - {code: a}\n  - {code: a}\n", "members[1].code", "declared twice", "keep one"),
         (
@@ -190,3 +196,10 @@ def test_a_failed_load_leaves_the_store_as_it_was(default_scenario) -> None:
         store.load(load_text(PANEL + "members:\n  - {code: a, status: banned}\n"))
     assert store.inventory.snapshot().version == before
     assert store.members.count() == len(default_scenario.members)
+
+
+def test_relative_birth_dates_keep_a_member_on_the_same_side_of_a_birthday() -> None:
+    text = PANEL + 'clock: {now: "2026-03-10T10:00:00Z", frozen: true}\nmembers:\n  - {code: a, birth_date: -18y+1d}\n'
+    [member] = load_text(text, "s.yaml").members
+    assert member.birth_date is not None and member.birth_date.isoformat() == "2008-03-11"
+    assert member.age_on(member.birth_date.replace(year=2026, day=10)) == 17
