@@ -133,6 +133,34 @@ class Facts:
         """Every invite the partner asked for (single and bulk), in order."""
         return invite_attempts(self.requests)
 
+    def quotas_moved_by_suite(self) -> set[int]:
+        """Quotas the suite put on hold, or whose survey it closed, during the run."""
+        by_survey: dict[int, list[int]] = {}
+        for s in self.inventory.get("Surveys", []):
+            by_survey.setdefault(s["SurveyID"], []).extend(q["QuotaID"] for q in s["Quotas"])
+        moved: set[int] = set()
+        for action in self.actions:
+            if action.kind == "quota-status":
+                moved.add(int(action.details["quota"]))
+            elif action.kind == "survey-closed":
+                moved.update(by_survey.get(int(action.details["survey"]), []))
+        return moved
+
+    def members_made_unroutable(self, before_id: int) -> set[str]:
+        """Members the partner itself registered or updated as inactive or PII-regulated before request
+        ``before_id``."""
+        out = set()
+        for r in self.routes("member_add", "member_update"):
+            if r.id >= before_id or not r.body:
+                continue
+            try:
+                body = json.loads(r.body)
+            except ValueError:
+                continue
+            if isinstance(body, dict) and (body.get("IsActive") is False or body.get("IsPIIDataRegulated") is True):
+                out.add(str(body.get("MemberCode")))
+        return out
+
     def quota_survey(self) -> dict[int, dict[str, Any]]:
         return {q["QuotaID"]: s for s in self.inventory.get("Surveys", []) for q in s["Quotas"]}
 

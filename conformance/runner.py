@@ -109,7 +109,7 @@ class Run:
             self._cycle(client, mark)
             self._play(client, mark)
             if number == 1:
-                self._notify(client, facts)
+                self._notify(client, doc.get("conformance") or {})
         facts.requests = self._partner_requests(client, mark)
         facts.actions, facts.visits = self.actions, self.visits
         facts.notifications = self._notifications(client)
@@ -206,25 +206,24 @@ class Run:
             return PlayedVisit(member, quota, outcome, url, locals().get("end"), None, exc.__class__.__name__)
 
     # --- notifications --------------------------------------------------------------------------------------
-    def _notify(self, client: SandboxClient, facts: Facts) -> None:
-        """Put one of the partner's quotas on hold, one foreign quota too, close a survey, and tell the partner."""
-        invited = [r.quota for r in self._partner_requests(client, -1) if r.route == "invite" and r.status == 200]
-        listed = list(facts.quota_survey())
-        own = next((q for q in invited if q in listed), None)
-        for kind, body in self._planned_events(own, listed):
+    def _notify(self, client: SandboxClient, plan: dict[str, Any]) -> None:
+        """Between cycles, as Toluna would: one of the partner's quotas goes on hold, a quota of a survey the partner
+        does not see goes on hold too (quota notifications go to every panel of the culture), a survey closes."""
+        events: list[tuple[str, dict[str, Any]]] = []
+        if plan.get("hold_quota"):
+            events.append(("quota-status", {"quota": plan["hold_quota"], "live": False}))
+        if plan.get("foreign_quota"):
+            events.append(("quota-status", {"quota": plan["foreign_quota"], "live": False}))
+        if plan.get("close_survey"):
+            events.append(("survey-closed", {"survey": plan["close_survey"]}))
+        for kind, body in events:
             try:
                 answer = client.event(kind, body)
             except SandboxError as exc:
                 self.say(f"could not fire {kind}: {exc}")
                 continue
-            self.actions.append(Action(kind, _now(), body, tuple(answer.get("Notifications", []))))
+            self.actions.append(Action(kind, _now_dt(), body, tuple(answer.get("Notifications", []))))
             self.say(f"fired {kind} {body}")
-
-    def _planned_events(self, own: int | None, listed: list[int]) -> list[tuple[str, dict[str, Any]]]:
-        events: list[tuple[str, dict[str, Any]]] = []
-        if own is not None:
-            events.append(("quota-status", {"quota": own, "live": False}))
-        return events
 
     def _notifications(self, client: SandboxClient) -> list[dict[str, Any]]:
         try:
@@ -277,3 +276,7 @@ class Run:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _now_dt() -> datetime:
+    return datetime.now(UTC)

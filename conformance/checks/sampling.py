@@ -115,13 +115,22 @@ def one_quota(f: Facts) -> Verdict:
     "Inactive, suspended, blocked, opted-out and PII-regulated members (and unknown ones) are never invited.",
 )
 def member_state(f: Facts) -> Verdict:
+    """A first refusal of a member Toluna blocked or suspended on its side is how a partner learns of it; asking
+    again after it, or for a member the partner itself made inactive or PII-regulated, is the violation."""
     names = {
         12: "unknown or PII-regulated",
         13: "not routable (opted out, or no birth date/gender)",
         14: "blocked",
         22: "inactive or suspended",
     }
-    problems = [_evidence(f, a, f"member {a.member} is {names[a.result_code]}") for a in _refused(f, set(names))]
+    told: dict[str, int] = {}
+    problems = []
+    for a in f.invites:
+        if a.member in told or a.member in f.members_made_unroutable(a.request.id):
+            why = names.get(told.get(a.member, 0), "inactive or PII-regulated by the partner's own request")
+            problems.append(_evidence(f, a, f"member {a.member} is {why}"))
+        elif a.result_code in names:
+            told[a.member] = a.result_code
     return Verdict(problems, failed=f"{len(problems)} invite(s) for members Toluna cannot route")
 
 
@@ -145,8 +154,14 @@ def exclusions(f: Facts) -> Verdict:
     "Only quotas GetQuotas lists (live, with completes remaining) are sampled; on hold, full or closed ones are not.",
 )
 def not_live(f: Facts) -> Verdict:
+    """Quotas the suite itself put on hold or closed during the run are the Notifications step's to judge."""
     codes = {9: "on hold", 10: "closed or unknown", 27: "not available in this interval", 28: "full", 46: "full"}
-    problems = [_evidence(f, a, f"quota {a.quota} is {codes[a.result_code]}") for a in _refused(f, set(codes))]
+    moved = f.quotas_moved_by_suite()
+    problems = [
+        _evidence(f, a, f"quota {a.quota} is {codes[a.result_code]}")
+        for a in _refused(f, set(codes))
+        if a.quota not in moved
+    ]
     return Verdict(problems, failed=f"{len(problems)} invite(s) to quotas that were not live")
 
 

@@ -1,0 +1,1 @@
+"""Example integrations that talk to a toluna-sandbox over HTTP only."""

@@ -1,0 +1,87 @@
+"""The partner's web side: end pages for members coming back from Toluna, endpoints for Toluna's notifications
+(JSON or XML), ``POST /run`` to start a cycle of the integration, and the conformance adapter."""
+
+from __future__ import annotations
+
+import json
+import threading
+import xml.etree.ElementTree as ET
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .integration import Integration
+
+
+def parse_notification(body: bytes, content_type: str) -> dict[str, Any]:
+    """A notification's fields, from JSON or from XML (Toluna sends either, per the panel's setting)."""
+    text = body.decode("utf-8-sig").strip()
+    if "xml" in content_type or text.startswith("<"):
+        root = ET.fromstring(text)
+        return {child.tag.split("}")[-1]: (child.text or "") for child in root}
+    doc = json.loads(text)
+    return doc if isinstance(doc, dict) else {}
+
+
+class Partner:
+    def __init__(self, integration: Integration) -> None:
+        self.integration = integration
+        self.end_pages: list[dict[str, Any]] = []
+        self.notifications: list[tuple[str, dict[str, Any]]] = []
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        partner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: str, content_type: str = "application/json") -> None:
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path.startswith("/toluna/end/"):
+                    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                    partner.end_pages.append({"page": url.path.rsplit("/", 1)[-1], **params})
+                    member = escape(params.get("mc", "member"))
+                    self._send(200, f"<p>Thank you, {member}.</p>", "text/html; charset=utf-8")
+                elif url.path.startswith("/adapter/credits/"):
+                    member = url.path.rsplit("/", 1)[-1]
+                    credits = len(partner.integration.credits.get(member, set()))
+                    self._send(200, json.dumps({"MemberCode": member, "Credits": credits}))
+                elif url.path in ("/health", "/run"):
+                    self._send(200, json.dumps({"Status": "ok"}))
+                else:
+                    self._send(404, json.dumps({"Message": "not found"}))
+
+            def do_POST(self) -> None:
+                url = urlsplit(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if url.path == "/run":
+                    self._send(200, json.dumps(partner.integration.cycle()))
+                elif url.path.startswith("/toluna/notify/"):
+                    kind = url.path.rsplit("/", 1)[-1]
+                    try:
+                        doc = parse_notification(body, self.headers.get("Content-Type", ""))
+                    except (ValueError, ET.ParseError):
+                        self._send(400, json.dumps({"Message": "unreadable notification"}))
+                        return
+                    partner.notifications.append((kind, doc))
+                    partner.integration.notified(kind, doc)
+                    self._send(200, json.dumps({"Received": True}))
+                else:
+                    self._send(404, json.dumps({"Message": "not found"}))
+
+        return Handler
+
+    def serve(self, host: str, port: int) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer((host, port), self.handler())
+        threading.Thread(target=server.serve_forever, name="partner-http", daemon=True).start()
+        return server
