@@ -39,7 +39,7 @@ def identity(f: Facts) -> Verdict:
     "Toluna advises polling GetQuotas about once a minute: neither hammering it nor inviting from a stale list.",
 )
 def cadence(f: Facts) -> Verdict:
-    polls = sorted(r.wall for r in f.routes("quotas"))
+    polls = sorted(r.wall for r in f.routes("quotas") if r.status == 200)
     problems = []
     window = timedelta(seconds=10)
     for i, start in enumerate(polls):

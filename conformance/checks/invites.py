@@ -12,6 +12,8 @@ from ..registry import Verdict, check
 STEP = "Invites and result codes"
 #: Codes that may clear during a run: retrying them later is fine.
 TRANSIENT = {9, 17, 27, 36, 37, 39, 40, 45}
+#: Codes about the member rather than the quota: the Sampling step (SMP-08) judges what follows them.
+MEMBER_CODES = {12, 13, 14, 22}
 
 
 @check(
@@ -36,7 +38,7 @@ def no_retry(f: Facts) -> Verdict:
                     request=a.request.describe(),
                 )
             )
-        elif a.result_code not in TRANSIENT and not a.ok:
+        elif a.result_code not in TRANSIENT | MEMBER_CODES and not a.ok:
             refused[key] = a.result_code
     return Verdict(problems[:30], failed=f"{len(problems)} retried permanent refusal(s)")
 
@@ -55,11 +57,11 @@ def backoff(f: Facts) -> Verdict:
             failures.setdefault((a.member, a.quota), []).append(a.request.wall)
     problems = []
     for (member, quota), times in failures.items():
-        quick = [b for a, b in pairwise(times) if b - a < timedelta(milliseconds=200)]
+        quick = [b for a, b in pairwise(times) if b - a < timedelta(milliseconds=150)]
         if len(times) > 6 or len(quick) >= 2:
             problems.append(
                 Evidence(
-                    summary=f"{len(times)} failed tries, {len(quick)} of them within 200 ms of the one before",
+                    summary=f"{len(times)} failed tries, {len(quick)} of them within 150 ms of the one before",
                     member=member,
                     quota=quota,
                 )
@@ -78,14 +80,16 @@ def forbidden_stops(f: Facts) -> Verdict:
     forbidden = [r for r in f.requests if r.status == 403]
     if not forbidden:
         return Verdict([], passed="no 403 during the run")
-    after = [r for r in f.requests if r.id > forbidden[0].id and r.route in ("quotas", "invite", "invites")]
     problems = []
-    if len(after) > 3:
-        problems.append(
-            Evidence(
-                summary=f"{len(after)} more calls after the first 403",
-                journal_id=forbidden[0].id,
-                request=forbidden[0].describe(),
+    for key in dict.fromkeys(r.header("API_AUTH_KEY") for r in forbidden):
+        first = next(r for r in forbidden if r.header("API_AUTH_KEY") == key)
+        again = [r for r in forbidden if r.id > first.id and r.header("API_AUTH_KEY") == key]
+        if len(again) > 2:
+            problems.append(
+                Evidence(
+                    summary=f"{len(again)} more calls with the key refused by 403 ({key!r})",
+                    journal_id=first.id,
+                    request=first.describe(),
+                )
             )
-        )
-    return Verdict(problems, failed="the partner kept calling after a 403")
+    return Verdict(problems, failed="the partner kept calling with a key Toluna refused")

@@ -20,12 +20,13 @@ def _pages(f: Facts) -> dict[int, list[Request]]:
     return out
 
 
-def _codes(r: Request) -> tuple[list[str], bool]:
-    try:
-        body = json.loads(r.response or "")
-    except ValueError:
-        return [], False
-    return body.get("MemberCodes", []), bool(body.get("HasAdditionalMembers"))
+def _page(r: Request) -> tuple[str | None, bool]:
+    """A page's last code and whether more follow, from the note the sandbox journals with every page."""
+    prefix = "recontact page "
+    if not r.note or not r.note.startswith(prefix):
+        return None, False
+    page = json.loads(r.note[len(prefix) :])
+    return page["last"], bool(page["more"])
 
 
 def recontact_quotas(f: Facts) -> list[int]:
@@ -47,7 +48,7 @@ def paged_to_end(f: Facts) -> Verdict:
     problems = []
     for quota in quotas:
         ok = [p for p in pages.get(quota, []) if p.status == 200]
-        if not ok or _codes(ok[-1])[1]:
+        if not ok or _page(ok[-1])[1]:
             problems.append(
                 Evidence(summary=f"quota {quota}: {len(ok)} page(s) read, the list not finished", quota=quota)
             )
@@ -71,11 +72,10 @@ def cursor(f: Facts) -> Verdict:
         previous: Request | None = None
         for page in [p for p in pages if p.status == 200]:
             got = page.param("lastMemberCodeReceived") or None
-            if previous is None:
-                expected = None if got is None else got  # a first page may start anywhere the partner chooses
-            else:
-                codes, more = _codes(previous)
-                expected = codes[-1] if codes and more else got
+            expected = got  # no cursor starts the list again; a page after the last one is RC-04's matter
+            if previous is not None and got is not None:
+                last, more = _page(previous)
+                expected = last if more else got
             if got != expected:
                 problems.append(
                     Evidence(
@@ -126,7 +126,7 @@ def stops(f: Facts) -> Verdict:
                         request=page.describe(),
                     )
                 )
-            codes, more = _codes(page)
+            last, more = _page(page)
             if page.status == 200 and not more:
-                done_at = codes[-1] if codes else page.param("lastMemberCodeReceived")
+                done_at = last or page.param("lastMemberCodeReceived")
     return Verdict(problems, failed=f"{len(problems)} page(s) past the end")

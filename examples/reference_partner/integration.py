@@ -134,20 +134,23 @@ class Integration:
 
     def read_recontact_lists(self) -> None:
         for survey in self.inventory.get("Surveys", []):
-            if not survey.get("IsSurveyRecontact"):
-                continue
-            for quota in survey["Quotas"]:
-                codes: set[str] = set()
-                after = None
-                while True:
-                    page = self.toluna.recontact_page(quota["QuotaID"], after)
-                    if page.status != 200:
-                        break
-                    codes.update(page.body["MemberCodes"])
-                    if not page.body["HasAdditionalMembers"] or not page.body["MemberCodes"]:
-                        break
-                    after = page.body["MemberCodes"][-1]
-                self.recontact[quota["QuotaID"]] = codes
+            if survey.get("IsSurveyRecontact"):
+                for quota in survey["Quotas"]:
+                    self.recontact[quota["QuotaID"]] = self.read_list(quota["QuotaID"])
+
+    def read_list(self, quota: int) -> set[str]:
+        """Every member code of a quota's recontact list: pages of 10,000, each after the last code of the one
+        before, until Toluna says there are no more."""
+        codes: set[str] = set()
+        after = None
+        while True:
+            page = self.toluna.recontact_page(quota, after)
+            if page.status != 200:
+                return codes
+            codes.update(page.body["MemberCodes"])
+            if not page.body["HasAdditionalMembers"] or not page.body["MemberCodes"]:
+                return codes
+            after = page.body["MemberCodes"][-1]
 
     def invite(self) -> int:
         today = datetime.now(UTC).date()

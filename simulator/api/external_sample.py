@@ -6,6 +6,8 @@ Registered twice: under ``/IPExternalSamplingService/ExternalSample`` (documente
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, g, request
 
 from simulator.backend import RECONTACT_DEFAULT_PAGE, RECONTACT_MAX_PAGE, Backend
@@ -80,6 +82,16 @@ def recontact_members(panel_guid: str, quota_id: str) -> Response:
     panel = es_gate("recontact", panel_guid, None, quota)
     max_results = _max_results(arg("maxResults"))
     body = backend().recontact_page(panel, quota, max_results, arg("lastMemberCodeReceived"))
+    codes = body["MemberCodes"]
+    # a page can outgrow the journal's response limit: the note keeps what judging the paging needs
+    g.journal_note = "recontact page " + json.dumps(
+        {
+            "count": len(codes),
+            "first": codes[0] if codes else None,
+            "last": codes[-1] if codes else None,
+            "more": body["HasAdditionalMembers"],
+        }
+    )
     return json_response(body)
 
 

@@ -1,0 +1,322 @@
+"""Partners that break exactly one of Toluna's rules: the reference partner with one behaviour changed, each named
+after the check that must catch it. ``python -m tests.conformance.mutants NAME --port P`` serves one (the change is
+made for the whole process, which serves nothing else)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import examples.reference_partner.integration as integration_module
+from examples.reference_partner import sampling
+from examples.reference_partner.app import Partner
+from examples.reference_partner.integration import Integration, Member, load_members
+from examples.reference_partner.toluna import Toluna
+
+Survey = dict[str, Any]
+
+
+# --- sampling ------------------------------------------------------------------------------------------------
+def _first_layer_only(profile: sampling.Profile, quota: Survey, today: date) -> bool:
+    layers = quota.get("Layers") or []
+    return not layers or any(sampling.subquota_matches(profile, sq, today) for sq in layers[0]["SubQuotas"])
+
+
+def _questions_ored(profile: sampling.Profile, subquota: Survey, today: date) -> bool:
+    qas = subquota.get("QuestionsAndAnswers") or []
+    return not qas or any(
+        profile.question_matches(qa["QuestionID"], set(qa["AnswerIDs"]), qa["AnswerValues"], today) for qa in qas
+    )
+
+
+def _patch_question(rule: Callable[[int, bool | None], bool | None]) -> None:
+    """Wrap the partner's per-question answer: ``rule(question, answer)`` may change it."""
+    original = sampling.Profile.question_matches
+
+    def question_matches(self: sampling.Profile, question: int, *args: Any) -> bool | None:
+        return rule(question, original(self, question, *args))
+
+    sampling.Profile.question_matches = question_matches  # type: ignore[method-assign]
+
+
+def every_layer() -> None:
+    """SMP-01: only the first layer is checked."""
+    integration_module.quota_matches = _first_layer_only
+
+
+def and_across() -> None:
+    """SMP-02: a subquota's questions ORed instead of ANDed."""
+    sampling.subquota_matches = _questions_ored
+
+
+def year_age() -> None:
+    """SMP-03: age as a difference of years (a birthday later this year is missed)."""
+    sampling.age = lambda birth, today: today.year - birth.year
+
+
+def no_postal() -> None:
+    """SMP-04: postal targets not checked."""
+    _patch_question(lambda q, found: True if q == sampling.POSTAL else found)
+
+
+def unanswered_ok() -> None:
+    """SMP-05: an unanswered question taken as a match."""
+    _patch_question(lambda q, found: True if found is None else found)
+
+
+def any_gender() -> None:
+    """SMP-06: gender targets not checked."""
+    _patch_question(lambda q, found: True if q == sampling.GENDER else found)
+
+
+# --- the integration -----------------------------------------------------------------------------------------
+class WrongGuid(Integration):
+    """INV-01: one GetQuotas call names another panel."""
+
+    def refresh(self) -> None:
+        own = self.toluna.es
+        self.toluna.es = own.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+        self.toluna.quotas()
+        self.toluna.es = own
+        super().refresh()
+
+
+class Hammer(Integration):
+    """INV-02: GetQuotas polled a dozen times a cycle."""
+
+    def refresh(self) -> None:
+        for _ in range(12):
+            self.polled_at = None
+            super().refresh()
+
+
+class TwoQuotas(Integration):
+    """SMP-07: a member asked for every matching quota of a survey."""
+
+    def invite(self) -> int:
+        asked = 0
+        today = integration_module.datetime.now(integration_module.UTC).date()
+        for survey in self.inventory.get("Surveys", []):
+            quotas = survey["Quotas"]
+            if len(quotas) < 2 or survey.get("IsSurveyRecontact"):
+                continue
+            for m in self.members.values():
+                if all(self.eligible(m, survey, q, today) for q in quotas):
+                    for q in quotas:
+                        self.toluna.invite(m.code, q["QuotaID"])
+                        asked += 1
+        return asked + super().invite()
+
+
+class IgnoreStatus(Integration):
+    """SMP-08: inactive, blocked and opted-out members invited like the others, and asked again after a refusal."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        for m in self.members.values():
+            m.status = "registered"
+
+    def eligible(self, m: Member, survey: Survey, quota: Survey, today: date) -> bool:
+        active, m.active = m.active, True
+        self.unroutable.clear()
+        try:
+            return super().eligible(m, survey, quota, today)
+        finally:
+            m.active = active
+
+
+class IgnoreExclusions(Integration):
+    """SMP-09: SurveyWaveExclusions not read."""
+
+    @staticmethod
+    def excluded(m: Member, survey: Survey) -> bool:
+        return False
+
+
+class HardcodedQuota(Integration):
+    """SMP-10: a quota id kept from elsewhere (on hold from the start) is asked for too."""
+
+    def invite(self) -> int:
+        for m in list(self.members.values())[:2]:
+            self.toluna.invite(m.code, 5200101)
+        return super().invite()
+
+
+class OwnRecontact(Integration):
+    """SMP-11: recontact quotas sampled like any other, whatever the lists say."""
+
+    def read_recontact_lists(self) -> None:
+        super().read_recontact_lists()
+        for codes in self.recontact.values():
+            codes.update(self.members)
+
+
+class RetryRefusals(Integration):
+    """INV-03: a refused invite asked again in the next cycle."""
+
+    def ask(self, m: Member, survey: Survey, quota: Survey) -> int:
+        got = super().ask(m, survey, quota)
+        self.final.clear()
+        return got
+
+
+class Storm(Integration):
+    """INV-04: TECHNICAL_ERROR retried at once, again and again."""
+
+    def __init__(self, toluna: Toluna, *args: Any, **kw: Any) -> None:
+        super().__init__(toluna, *args, **kw)
+        plain = toluna.invite
+
+        def invite(member: str, quota: int, retries: int = 3) -> Any:
+            answer = plain(member, quota, retries=0)
+            for _ in range(8):
+                if answer.result_code != 36:
+                    break
+                answer = plain(member, quota, retries=0)
+            return answer
+
+        toluna.invite = invite  # type: ignore[method-assign]
+
+
+class ForbiddenLoop(Integration):
+    """INV-05: a call refused with 403 (a wrong key) is tried again in a loop."""
+
+    def refresh(self) -> None:
+        key, self.toluna.key = self.toluna.key, "not-the-key"
+        for _ in range(8):
+            self.toluna.quotas()
+        self.toluna.key = key
+        super().refresh()
+
+
+class StopEarly(Integration):
+    """RC-01: only the first page read."""
+
+    def read_list(self, quota: int) -> set[str]:
+        page = self.toluna.recontact_page(quota, None)
+        return set(page.body["MemberCodes"]) if page.status == 200 else set()
+
+
+class BadCursor(Integration):
+    """RC-02: the next page asked after the second-to-last code of the page before."""
+
+    def read_list(self, quota: int) -> set[str]:
+        codes: set[str] = set()
+        after = None
+        while True:
+            page = self.toluna.recontact_page(quota, after)
+            got = page.body["MemberCodes"] if page.status == 200 else []
+            codes.update(got)
+            if page.status != 200 or not page.body["HasAdditionalMembers"] or len(got) < 2:
+                return codes
+            after = got[-2]
+
+
+class BigPages(Integration):
+    """RC-03: maxResults above Toluna's limit tried first."""
+
+    def read_list(self, quota: int) -> set[str]:
+        self.toluna.recontact_page(quota, None, size=20_000)
+        return super().read_list(quota)
+
+
+class PastEnd(Integration):
+    """RC-04: one page more after the last."""
+
+    def read_list(self, quota: int) -> set[str]:
+        codes = super().read_list(quota)
+        self.toluna.recontact_page(quota, max(codes) if codes else None)
+        return codes
+
+
+class ForgetHistory(Integration):
+    """TRK-01: what the member took before is forgotten."""
+
+    def eligible(self, m: Member, survey: Survey, quota: Survey, today: date) -> bool:
+        saved, m.history = m.history, {}
+        try:
+            return super().eligible(m, survey, quota, today)
+        finally:
+            m.history = saved
+
+
+class SurveyIdentity(Integration):
+    """TRK-02: a survey is taken as one whatever its wave."""
+
+    def eligible(self, m: Member, survey: Survey, quota: Survey, today: date) -> bool:
+        if any(s == survey["SurveyID"] for s, _ in m.history):
+            return False
+        return super().eligible(m, survey, quota, today)
+
+
+def broken_end_page() -> None:
+    """END-01: the Quota Full end page fails."""
+    original = Partner.handler
+
+    def handler(self: Partner) -> Any:
+        base = original(self)
+
+        class Broken(base):  # type: ignore[misc, valid-type]
+            def do_GET(self) -> None:
+                if self.path.startswith("/toluna/end/quotafull"):
+                    self._send(500, "{}")
+                    return
+                super().do_GET()
+
+        return Broken
+
+    Partner.handler = handler  # type: ignore[method-assign]
+
+
+#: name -> (patch applied at start, the Integration class); names are the checks that must catch them.
+MUTANTS: dict[str, tuple[Callable[[], None] | None, type[Integration]]] = {
+    "INV-01": (None, WrongGuid),
+    "INV-02": (None, Hammer),
+    "SMP-01": (every_layer, Integration),
+    "SMP-02": (and_across, Integration),
+    "SMP-03": (year_age, Integration),
+    "SMP-04": (no_postal, Integration),
+    "SMP-05": (unanswered_ok, Integration),
+    "SMP-06": (any_gender, Integration),
+    "SMP-07": (None, TwoQuotas),
+    "SMP-08": (None, IgnoreStatus),
+    "SMP-09": (None, IgnoreExclusions),
+    "SMP-10": (None, HardcodedQuota),
+    "SMP-11": (None, OwnRecontact),
+    "INV-03": (None, RetryRefusals),
+    "INV-04": (None, Storm),
+    "INV-05": (None, ForbiddenLoop),
+    "RC-01": (None, StopEarly),
+    "RC-02": (None, BadCursor),
+    "RC-03": (None, BigPages),
+    "RC-04": (None, PastEnd),
+    "TRK-01": (None, ForgetHistory),
+    "TRK-02": (None, SurveyIdentity),
+    "END-01": (broken_end_page, Integration),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.conformance.mutants")
+    parser.add_argument("name", choices=sorted(MUTANTS))
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    patch, cls = MUTANTS[args.name]
+    if patch is not None:
+        patch()
+    server = Partner(cls(Toluna.from_env(), load_members())).serve("127.0.0.1", args.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
