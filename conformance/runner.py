@@ -18,7 +18,6 @@ import yaml
 
 from simulator.domain.outcomes import OUTCOMES
 
-from . import __version__
 from . import checks as _checks  # noqa: F401  (registers every check)
 from .config import SCENARIO_PARTNER_BASE, RunConfig
 from .facts import USER_AGENT, Action, Facts, PlayedVisit, Request, invite_attempts
@@ -52,11 +51,12 @@ class Run:
         client = self._sandbox(text)
         try:
             facts = self._drive(client, yaml.safe_load(text) or {})
+            self._stop_partner()
+            return self._judge(facts, started, client.base_url)  # checks may ask the sandbox (explain)
         finally:
             self._stop_partner()
             if self.local is not None:
                 self.local.stop()
-        return self._judge(facts, started, client.base_url)
 
     def _scenario_text(self) -> str:
         try:
@@ -254,12 +254,18 @@ class Run:
             if not (e["request_headers"].get("User-Agent") or "").startswith(USER_AGENT)
         ]
 
+    def _sandbox_version(self, url: str) -> str:
+        try:
+            return str(self.http.get(f"{url}/_sandbox/health", timeout=5).json().get("Version", "?"))
+        except (requests.RequestException, ValueError):
+            return "?"
+
     # --- judging --------------------------------------------------------------------------------------------
     def _judge(self, facts: Facts, started: str, url: str) -> Report:
         report = Report(
             scenario=self.config.scenario.name,
             sandbox_url=url,
-            sandbox_version=__version__,
+            sandbox_version=self._sandbox_version(url),
             started=started,
             finished="",
             partner=self.config.partner_cmd or self.config.partner_url or "(polls on its own)",

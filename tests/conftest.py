@@ -12,6 +12,8 @@ from simulator.store import Store
 
 from .support import DEFAULT_SCENARIO, Sandbox, start_sandbox
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def default_scenario() -> Scenario:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from jsonschema import Draft202012Validator
 
+from simulator import __version__
 from simulator.domain import questions as qid
 from simulator.domain.clock import parse_instant
 from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundError
@@ -336,4 +337,4 @@ def clear_faults() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    return json_response({"Status": "ok", "Time": datetime.now(UTC).isoformat()})
+    return json_response({"Status": "ok", "Time": datetime.now(UTC).isoformat(), "Version": __version__})

@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,10 +24,11 @@ def conformance_sandbox() -> Iterator[LocalSandbox]:
     sandbox.stop()
 
 
-@pytest.fixture
-def run_partner(conformance_sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch) -> Runner:
-    """Run the conformance suite on a partner module (``examples.reference_partner``, or a mutant)."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+@pytest.fixture(scope="session")
+def run_partner(conformance_sandbox: LocalSandbox) -> Runner:
+    """Run the conformance suite on a partner module (``examples.reference_partner``, or a mutant); partners are
+    started with the repository on their import path."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
     def run(*partner: str, **settings: object) -> Report:
         port = free_port()
@@ -52,6 +52,3 @@ def failing(report: Report) -> set[str]:
 
 def evidence(report: Report, check_id: str) -> list[str]:
     return [e.summary for r in report.results if r.check.id == check_id for e in r.evidence]
-
-
-REPORTS = Path("reports")

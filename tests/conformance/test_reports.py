@@ -1,0 +1,64 @@
+"""The four report formats of one real run (a partner that stops reading recontact lists after a page)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conformance.model import Report
+from conformance.report import write
+from conformance.report.terminal import print_report
+from tests.browser import browser  # noqa: F401  (fixture)
+
+from .conftest import Runner
+
+
+@pytest.fixture(scope="module")
+def report(run_partner: Runner) -> Report:
+    return run_partner("tests.conformance.mutants", "RC-01")
+
+
+def test_json_report(report: Report, tmp_path: Path) -> None:
+    doc = json.loads(write(report, "json", tmp_path / "r.json").read_text())
+    assert doc["verdict"] == "NOT READY" and doc["counts"]["fail"] == 1
+    [failed] = [r for r in doc["results"] if r["status"] == "fail"]
+    assert failed["id"] == "RC-01" and failed["severity"] == "MUST" and failed["step"] == "Recontact paging"
+    assert failed["evidence"][0]["quota"] in (5200081, 5200082) and "not finished" in failed["evidence"][0]["summary"]
+    assert {"scenario", "sandbox", "partner", "started", "finished"} <= set(doc)
+
+
+def test_junit_report_has_one_testcase_per_check(report: Report, tmp_path: Path) -> None:
+    root = ET.parse(write(report, "junit", tmp_path / "junit.xml")).getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(report.results) and root.get("failures") == "1"
+    [failure] = root.findall(".//testcase/failure")
+    case = next(c for c in cases if c.find("failure") is not None)
+    assert case.get("name", "").startswith("RC-01") and "Rule: For every quota" in (failure.text or "")
+    suites = {s.get("name") for s in root.findall("testsuite")}
+    assert "Recontact paging" in suites and "Sampling" in suites
+
+
+def test_terminal_report_leads_with_the_verdict(report: Report) -> None:
+    console = Console(record=True, width=140)
+    print_report(report, console)
+    text = console.export_text()
+    assert text.splitlines()[0].strip(" ─") == "NOT READY for go-live"
+    assert "RC-01 Every recontact quota paged to its end" in text and "1 failed" in text
+
+
+def test_html_report_in_a_real_browser(report: Report, tmp_path: Path, browser) -> None:  # noqa: F811
+    path = write(report, "html", tmp_path / "report.html")
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    assert page.inner_text("#verdict") == "NOT READY for go-live"
+    failed = page.locator("#check-RC-01")
+    assert failed.get_attribute("open") is not None  # failed checks open, with their evidence
+    assert "not finished" in failed.inner_text()
+    assert page.locator("#check-INV-01").get_attribute("open") is None
+    assert page.locator("details.check").count() == len(report.results)
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    page.close()
