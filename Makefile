@@ -8,7 +8,7 @@ PORT ?= 8080
 SCENARIO ?= fixtures/scenarios/default.yaml
 DB ?= .sandbox/sandbox.db
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench lint clean browser
 
 install: $(STAMP)
 
@@ -22,8 +22,14 @@ run: install
 	mkdir -p $(dir $(DB))
 	$(BIN)/toluna-sandbox serve --host $(HOST) --port $(PORT) --scenario $(SCENARIO) --db $(DB)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -n auto -q
+
+# The page tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) || \
+		echo "chromium is not installable here: the page tests will say so"
 
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \

@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 from rich.console import Console
 
 from conformance.model import Report
 from conformance.report import write
 from conformance.report.terminal import print_report
-from tests.browser import browser  # noqa: F401  (fixture)
 
 from .conftest import Runner
 
@@ -50,7 +50,7 @@ def test_terminal_report_leads_with_the_verdict(report: Report) -> None:
     assert "RC-01 Every recontact quota paged to its end" in text and "1 failed" in text
 
 
-def test_html_report_in_a_real_browser(report: Report, tmp_path: Path, browser) -> None:  # noqa: F811
+def test_html_report_in_a_real_browser(report: Report, tmp_path: Path, browser: Browser) -> None:
     path = write(report, "html", tmp_path / "report.html")
     page = browser.new_page()
     page.goto(path.as_uri())
