@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from .oracle import attribute
 from .sandbox import SandboxClient, SandboxError
 
 #: The suite's own requests carry this User-Agent, so the partner's are told apart in the journal.
@@ -114,6 +115,7 @@ class Facts:
     poll_burst: int = 5  # more GetQuotas calls than this within 10 s is hammering
     tracker_expectations: list[tuple[str, int]] = field(default_factory=list)  # (member, quota) of a next wave
     _explained: dict[tuple[str, int], dict[str, Any] | None] = field(default_factory=dict)
+    _violations: list[tuple[InviteAttempt, str]] | None = None
 
     def explain(self, member: str, quota: int) -> dict[str, Any] | None:
         """The sandbox's decision and sampling tree for a member and a quota (asked once per pair)."""
@@ -132,6 +134,21 @@ class Facts:
     def invites(self) -> list[InviteAttempt]:
         """Every invite the partner asked for (single and bulk), in order."""
         return invite_attempts(self.requests)
+
+    def sampling_violations(self) -> list[tuple[InviteAttempt, str]]:
+        """Every invite refused by the sampling rules (16, but not one-quota-per-survey), with the rule it breaks
+        (see ``oracle.attribute``)."""
+        if self._violations is None:
+            refused = [
+                a for a in self.invites if a.result_code == 16 and "one quota per survey" not in (a.request.note or "")
+            ]
+            trees = {
+                (i, a.member, a.quota): (self.explain(a.member, a.quota) or {}).get("Sampling")
+                for i, a in enumerate(refused)
+            }
+            rules = attribute(trees)
+            self._violations = [(a, rules[(i, a.member, a.quota)]) for i, a in enumerate(refused)]
+        return self._violations
 
     def quotas_moved_by_suite(self) -> set[int]:
         """Quotas the suite put on hold, or whose survey it closed, during the run."""

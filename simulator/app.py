@@ -10,7 +10,19 @@ from simulator.backend import Backend
 from simulator.background import start_ticker
 from simulator.store import Store
 
-from .api import control, dashboard, errors, external_sample, journaling, landing, openapi, reports, settings
+from .api import (
+    control,
+    dashboard,
+    errors,
+    external_sample,
+    journaling,
+    landing,
+    members,
+    openapi,
+    reference_data,
+    reports,
+    settings,
+)
 from .api.fast_quotas import FastQuotas
 from .api.routing import CaseInsensitiveRoutes, SegmentConverter
 
@@ -33,7 +45,7 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
         app.register_blueprint(external_sample.blueprint(prefix, name))
     for prefix, name in zip(reports.PREFIXES, ("reports", "reports_typo"), strict=True):
         app.register_blueprint(reports.blueprint(prefix, name))
-    for bp in (settings.bp, dashboard.bp, control.bp, landing.bp, openapi.bp):
+    for bp in (settings.bp, dashboard.bp, members.bp, reference_data.bp, control.bp, landing.bp, openapi.bp):
         app.register_blueprint(bp)
     if app.config["FAST_QUOTAS"]:
         app.wsgi_app = FastQuotas(app.wsgi_app, backend)  # type: ignore[method-assign]

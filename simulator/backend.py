@@ -6,16 +6,24 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.domain import changes, dashboard
+from simulator.domain import changes, dashboard, registration
 from simulator.domain import questions as qid
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
-from simulator.domain.errors import BadRequestError, EsResultError, ForbiddenError, NotFoundError, SandboxError
+from simulator.domain.errors import (
+    BadRequestError,
+    ConflictError,
+    EsResultError,
+    ForbiddenError,
+    NotFoundError,
+    SandboxError,
+)
 from simulator.domain.events import Event, QuotaStatus, SurveyClosed
 from simulator.domain.events import changes as survey_changes
 from simulator.domain.faults import FaultRule
@@ -23,6 +31,7 @@ from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
 from simulator.domain.model import Invite, Member, MemberStatus, Panel, Quota, Survey
 from simulator.domain.outcomes import BY_REASON, OUTCOMES, REJECTIONS, pre_start_named
+from simulator.domain.reference import Culture
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
 from simulator.domain.timeline import Entry as TimelineEntry
@@ -232,6 +241,62 @@ class Backend:
                     out.append((s, quota))
                     break
         return out
+
+    # --- Member management v2 -----------------------------------------------------------------------------
+    def member_panel(self, guid: str | None) -> Panel:
+        panel = self.store.inventory.snapshot().panels.get((guid or "").strip().lower())
+        if panel is None:
+            raise BadRequestError(f"Invalid PartnerGUID {guid}.")
+        return panel
+
+    def save_member(self, doc: Any, update: bool) -> Member:
+        """POST (``update`` False) or PUT a member: Toluna's checks, then one write under the 1000 ms rule."""
+        try:
+            body = registration.parse(doc)
+        except registration.RegistrationError as e:
+            raise BadRequestError(str(e)) from None
+        panel = self.member_panel(body.partner_guid)
+        code = body.member_code
+        missing = f"No member found with member code {code} and partner Guid {panel.guid}"
+        exists = (
+            f"An IP Member for MemberCode {code} and PartnerGUID {panel.guid} already exists. "
+            "To update a Member, please use the PUT verb."
+        )
+        existing = self.store.members.get(panel.guid, code)
+        if existing is not None and not update:
+            raise ConflictError(exists)
+        if update and (existing is None or existing.status is MemberStatus.PII_DATA_REGULATED):
+            raise NotFoundError(missing)
+        if existing is not None and existing.status is MemberStatus.BLOCKED_FOR_ABUSE:
+            raise BadRequestError(f"The member with member code {code} is blocked.")
+        snap = self.store.inventory.snapshot()
+        culture = snap.reference.culture(panel.culture) or Culture(0, panel.culture.lower(), panel.culture)
+        try:
+            registration.check(body, snap.reference, culture, self.store.now().date(), update, panel.minimum_age)
+        except registration.RegistrationError as e:
+            raise BadRequestError(str(e)) from None
+        member = registration.apply(body, existing, snap.postal_areas)
+        outcome = self.store.members.write(member, create=not update, wall=time.time())
+        if outcome == "exists":
+            raise ConflictError(exists)
+        if outcome == "missing":
+            raise NotFoundError(missing)
+        if outcome == "too_soon":
+            raise ConflictError(
+                f"Duplicate request: member code {code} and partner Guid {panel.guid} were written less than 1000 ms "
+                "ago. Write the same member at most once a second."
+            )
+        return member
+
+    def member_view(self, guid: str | None, code: str | None) -> dict[str, Any]:
+        """GET Respondent: the member, or Toluna's 400 for one it does not know (PII-regulated included)."""
+        panel = self.member_panel(guid)
+        member = self.store.members.get(panel.guid, code or "")
+        if member is None or member.status is MemberStatus.PII_DATA_REGULATED:
+            raise BadRequestError(f"No member found with member code {code} and partner Guid {panel.guid}")
+        if member.status is MemberStatus.BLOCKED_FOR_ABUSE:
+            raise BadRequestError(f"The member with member code {code} is blocked.")
+        return registration.to_wire(member)
 
     # --- Dashboard ----------------------------------------------------------------------------------------
     def dashboard_member(self, panel: Panel, member_code: str) -> Member:

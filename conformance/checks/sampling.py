@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ..facts import Facts, InviteAttempt
 from ..model import Evidence, Severity
-from ..oracle import broken_rule
 from ..registry import Verdict, check
 
 STEP = "Sampling"
@@ -27,13 +26,9 @@ def _refused(f: Facts, codes: set[int]) -> list[InviteAttempt]:
 
 def _by_rule(f: Facts, rule: str) -> Verdict:
     problems = []
-    for a in _refused(f, {16}):
-        if "one quota per survey" in (a.request.note or ""):
-            continue
-        explained = f.explain(a.member, a.quota)
-        sampling = explained.get("Sampling") if explained else None
-        if broken_rule(sampling) == rule:
-            tree = explained.get("Tree") if explained else None
+    for a, broken in f.sampling_violations():
+        if broken == rule:
+            explained = f.explain(a.member, a.quota)
             problems.append(
                 Evidence(
                     summary=f"member {a.member} does not match quota {a.quota}",
@@ -41,7 +36,7 @@ def _by_rule(f: Facts, rule: str) -> Verdict:
                     member=a.member,
                     quota=a.quota,
                     request=a.request.describe(),
-                    tree=tree,
+                    tree=explained.get("Tree") if explained else None,
                 )
             )
     return Verdict(problems, failed=f"{len(problems)} invite(s) for members who do not match")

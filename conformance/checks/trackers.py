@@ -17,17 +17,21 @@ STEP = "Trackers and exclusions"
     "A member who took a SurveyID+WaveID (started, terminated, qualified, quota full) is not invited to it again.",
 )
 def same_wave(f: Facts) -> Verdict:
-    problems = [
-        Evidence(
-            summary=f"member {a.member} already took this survey wave",
-            journal_id=a.request.id,
-            member=a.member,
-            quota=a.quota,
-            request=a.request.describe(),
-        )
-        for a in f.invites
-        if a.result_code in (38, 26, 35)
-    ]
+    asked: set[tuple[str, int]] = set()
+    problems = []
+    for a in f.invites:
+        first = (a.member, a.quota) not in asked  # asking a pair again is INV-03's matter
+        asked.add((a.member, a.quota))
+        if first and a.result_code in (38, 26, 35):
+            problems.append(
+                Evidence(
+                    summary=f"member {a.member} already took this survey wave",
+                    journal_id=a.request.id,
+                    member=a.member,
+                    quota=a.quota,
+                    request=a.request.describe(),
+                )
+            )
     return Verdict(problems, failed=f"{len(problems)} invite(s) to a survey wave the member already took")
 
 

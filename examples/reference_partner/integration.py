@@ -89,7 +89,7 @@ def load_members(path: Path = MEMBERS, today: date | None = None) -> list[Member
 
 
 class Integration:
-    def __init__(self, toluna: Toluna, members: list[Member], poll_seconds: float = 60, per_quota: int = 2) -> None:
+    def __init__(self, toluna: Toluna, members: list[Member], poll_seconds: float = 60, per_quota: int = 3) -> None:
         self.toluna, self.members = toluna, {m.code: m for m in members}
         self.poll_seconds, self.per_quota = poll_seconds, per_quota
         self.lock = threading.Lock()
@@ -175,13 +175,18 @@ class Integration:
         key = (survey["SurveyID"], survey["WaveID"])
         if not m.active or m.status != "registered" or m.code in self.unroutable:
             return False
-        if (m.code, *key) in self.invited or key in m.history or (m.code, quota["QuotaID"]) in self.final:
+        if (m.code, *key) in self.invited or self.took(m, key) or (m.code, quota["QuotaID"]) in self.final:
             return False
         if survey.get("IsSurveyRecontact") and m.code not in self.recontact.get(quota["QuotaID"], set()):
             return False
         if self.excluded(m, survey):
             return False
         return quota_matches(m.profile, quota, today)
+
+    @staticmethod
+    def took(m: Member, survey_wave: tuple[int, int]) -> bool:
+        """SurveyID+WaveID is the identity: a member who took a wave is not invited to it again."""
+        return survey_wave in m.history
 
     @staticmethod
     def excluded(m: Member, survey: dict[str, Any]) -> bool:

@@ -15,11 +15,12 @@ from jsonschema import Draft202012Validator
 
 from simulator import __version__
 from simulator.domain import questions as qid
+from simulator.domain import registration
 from simulator.domain.clock import parse_instant
 from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import state_to_dict
-from simulator.domain.model import Participation
+from simulator.domain.model import Member, MemberStatus, Participation
 from simulator.domain.settings import unknown_setting
 from simulator.scenario.errors import schema_error
 from simulator.scenario.loader import load_text
@@ -338,3 +339,45 @@ def clear_faults() -> Response:
 @bp.get("/health")
 def health() -> Response:
     return json_response({"Status": "ok", "Time": datetime.now(UTC).isoformat(), "Version": __version__})
+
+
+_MEMBER_STATUS = {s.name.lower(): s for s in MemberStatus}
+
+
+@bp.get("/members/<code>")
+def show_member(code: str) -> Response:
+    """A member as the sandbox holds it (status, answers, whether it is routable), for support."""
+    panel = (request.args.get("panel") or _default_panel()).lower()
+    member = backend().store.members.get(panel, code)
+    if member is None:
+        raise NotFoundError(f"No member {code} in panel {panel}.")
+    return json_response(
+        {
+            **registration.to_wire(member),
+            "Status": member.status.name.lower(),
+            "StatusID": int(member.status),
+            "AccountGroup": member.account_group,
+            "DeviceTypeID": member.device_type_id,
+        }
+    )
+
+
+@bp.put("/members/<code>")
+def change_member(code: str) -> Response:
+    """Body: ``status`` (registered, opt_out, suspended, blocked_for_abuse, pii_data_regulated, or 1-5) and/or
+    ``active``: Toluna moving a member through its statuses."""
+    body = _body("MemberChange")
+    b = backend()
+    panel = (body.get("panel") or _default_panel()).lower()
+    member = b.store.members.get(panel, code)
+    if member is None:
+        raise NotFoundError(f"No member {code} in panel {panel}.")
+    status = body.get("status")
+    if status is not None:
+        member.status = MemberStatus(status) if isinstance(status, int) else _MEMBER_STATUS[status]
+    if "active" in body:
+        member.is_active = bool(body["active"])
+    if member.status is MemberStatus.PII_DATA_REGULATED:  # the data goes, for good
+        member = Member(member.panel_guid, member.member_code, status=member.status, is_active=False)
+    b.store.members.put(member)
+    return json_response({"MemberCode": code, "Status": member.status.name.lower(), "IsActive": member.is_active})

@@ -41,6 +41,12 @@ class NotFoundError(SandboxError):
     status = 404
 
 
+class ConflictError(SandboxError):
+    """409: a member that exists already, or a second write of a member within 1000 ms."""
+
+    status = 409
+
+
 class ScenarioError(SandboxError):
     """A scenario that cannot be loaded: names the file, the path inside it and the fix."""
 

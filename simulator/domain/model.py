@@ -151,6 +151,7 @@ class Panel:
     auto_routing: bool = False  # members a survey refuses (or who terminate) are routed to another survey
     enhanced_terminates: bool = True  # rejectionID on non-qualified end pages, RejectionID/Name on pre-starts
     duplicate_completions: bool = False  # every completion notification is sent twice (a refreshed end page)
+    minimum_age: int | None = None  # registration age limit; default: the country's (Toluna's table)
 
 
 @dataclass(slots=True)

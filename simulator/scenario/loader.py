@@ -5,6 +5,7 @@ anything reaches the store, so a bad file never half-loads."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,12 @@ from simulator.domain.codes import ResultCode
 from simulator.domain.cultures import country_id
 from simulator.domain.errors import ScenarioError
 from simulator.domain.faults import FaultRule
+from simulator.domain.geography import PostalArea, derive
 from simulator.domain.inventory_codec import quota_state_from_dict, survey_from_wire, survey_state_from_dict
 from simulator.domain.model import Member, MemberStatus, Panel, Participation, Survey
 from simulator.domain.outcomes import OUTCOMES
+from simulator.domain.reference import ReferenceData, culture_for, import_body, targets_of
+from simulator.domain.reference import bundled as bundled_reference
 from simulator.domain.settings import unknown_setting
 from simulator.domain.timeline import Entry as TimelineEntry
 from simulator.schemas import validator
@@ -103,6 +107,7 @@ class _Builder:
         panels = self._panels()
         self.panel_guids = [p.guid for p in panels]
         surveys = self._surveys({p.culture for p in panels})
+        self.areas = self._postal_areas()
         members = self._members(today)
         scn = Scenario(
             name=str(self.d.get("name") or Path(self.file).stem),
@@ -118,6 +123,8 @@ class _Builder:
         scn.recontact = self._recontact(surveys)
         scn.faults = self._faults()
         scn.timeline = self._timeline(members, clock)
+        scn.reference = self._reference(panels, surveys)
+        scn.postal_areas = self.areas
         return scn
 
     def _clock(self) -> ClockSetting | None:
@@ -248,7 +255,7 @@ class _Builder:
             member_code=m["code"],
             birth_date=birth,
             postal_code=m.get("postal_code"),
-            answers=answers,
+            answers={**derive(self.areas, m.get("postal_code")), **answers},
             open_answers={int(k): v for k, v in m.get("open_answers", {}).items()},
             status=MemberStatus[m.get("status", "registered").upper()],
             is_active=m.get("active", True),
@@ -380,3 +387,37 @@ class _Builder:
                 raise self.fail(f"{path}.survey", f"no survey {entry.survey_id} in the inventory", "fix the SurveyID")
             out.append(entry)
         return sorted(out, key=lambda e: e.at)
+
+    def _postal_areas(self) -> list[PostalArea]:
+        out = []
+        for i, area in enumerate(self.d.get("postal_areas", [])):
+            pairs = []
+            for question, answer in area["answers"].items():
+                for a in answer if isinstance(answer, list) else [answer]:
+                    pairs.append((int(question), int(a)))
+            if not area["prefix"].strip():
+                raise self.fail(
+                    f"postal_areas[{i}].prefix", "an empty prefix", "write the postal code's first characters"
+                )
+            out.append(PostalArea(area["prefix"], tuple(pairs)))
+        return out
+
+    def _reference(self, panels: list[Panel], surveys: list[Survey]) -> ReferenceData:
+        """The bundled reference data, or a Toluna body the scenario names, and whatever the inventory targets
+        that they lack (learned)."""
+        data = bundled_reference()
+        spec = self.d.get("reference_data")
+        if spec:
+            path = self.base_dir / spec["file"]
+            fix = "give a QuestionsAndAnswersData body (the JSON list Toluna answers)"
+            try:
+                body = json.loads(read_file(path))
+                import_body(data, body if isinstance(body, list) else [None])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise self.fail(
+                    "reference_data.file", f"{path} is not a list of Toluna questions ({exc!r})", fix
+                ) from None
+        for culture in {p.culture for p in panels}:
+            known = culture_for(data, culture)
+            data.learn(known.culture_id, targets_of([s for s in surveys if s.culture == culture]))
+        return data

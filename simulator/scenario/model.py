@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
+from simulator.domain.geography import PostalArea
 from simulator.domain.model import Member, Panel, Participation, Survey
+from simulator.domain.reference import ReferenceData
 from simulator.domain.timeline import Entry as TimelineEntry
 
 
@@ -44,6 +46,8 @@ class Scenario:
     recontact: list[RecontactList] = field(default_factory=list)
     faults: list[FaultRule] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    reference: ReferenceData = field(default_factory=ReferenceData)
+    postal_areas: list[PostalArea] = field(default_factory=list)
     clock: ClockSetting | None = None
     text: str = ""  # the file as written, so a reset can rebuild the same state
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 from simulator.domain.clock import ClockSetting
+from simulator.domain.geography import to_list as areas_to_list
 from simulator.scenario.model import Scenario
 
 from .db import Database
@@ -62,6 +64,8 @@ class Store:
                 self.recontact.add(conn, r.panel_guid, r.quota_id, r.iter_codes())
             self.meta.replace_faults(conn, scenario.faults)
             self.timeline.replace(conn, scenario.timeline)
+            self.inventory.replace_reference(scenario.reference, conn)
+            self.meta.put(conn, "postal_areas", json.dumps(areas_to_list(scenario.postal_areas)))
             self.meta.set_clock(scenario.clock or ClockSetting(), conn)
             self.meta.put(conn, "scenario_name", scenario.name)
             self.meta.put(conn, "scenario_source", scenario.source)

@@ -49,9 +49,11 @@ def survey_from_doc(text: str, culture: str) -> Survey:
     return survey_from_wire(d["wire"], culture, survey_state_from_dict(d.get("state")), quota_states)
 
 
-def member_to_doc(m: Member) -> str:
+def member_to_doc(m: Member, written_at: float | None = None) -> str:
+    """``written_at``: when the member API last wrote it (wall clock, for the 1000 ms rule)."""
     return dumps(
         {
+            "written_at": written_at,
             "birth_date": m.birth_date.isoformat() if m.birth_date else None,
             "postal_code": m.postal_code,
             "answers": {str(k): sorted(v) for k, v in m.answers.items()},

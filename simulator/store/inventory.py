@@ -9,6 +9,7 @@ number, so it cannot pass for a newer state than it holds.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -16,7 +17,12 @@ from dataclasses import dataclass, field
 
 from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
+from simulator.domain.geography import PostalArea
+from simulator.domain.geography import from_list as areas_from_list
 from simulator.domain.model import Panel, Quota, Survey
+from simulator.domain.reference import ReferenceData
+from simulator.domain.reference import from_doc as reference_from_doc
+from simulator.domain.reference import to_doc as reference_to_doc
 
 from .db import Database
 from .docs import panel_from_doc, panel_to_doc, survey_from_doc, survey_to_doc
@@ -31,6 +37,8 @@ class Snapshot:
     quotas: dict[int, tuple[Survey, Quota]] = field(default_factory=dict)
     clock: ClockSetting = field(default_factory=ClockSetting)
     faults: list[tuple[int, FaultRule]] = field(default_factory=list)
+    reference: ReferenceData = field(default_factory=ReferenceData)
+    postal_areas: list[PostalArea] = field(default_factory=list)
 
     def surveys_for(self, culture: str) -> list[Survey]:
         return self.surveys.get(culture, [])
@@ -88,7 +96,11 @@ class Inventory:
                         quotas[q.quota_id] = (s, q)
                 clock = clock_from_text(conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchall())
                 faults = fault_rows(conn)
-            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'reference'").fetchone()
+                reference = reference_from_doc(row[0]) if row else ReferenceData()
+                row = conn.execute("SELECT value FROM meta WHERE key = 'postal_areas'").fetchone()
+                areas = areas_from_list(json.loads(row[0])) if row else []
+            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults, reference, areas)
             return self._cached
 
     def replace(self, conn: sqlite3.Connection, panels: list[Panel], surveys: list[Survey]) -> None:
@@ -143,3 +155,12 @@ class Inventory:
             conn.execute("UPDATE panels SET doc = ? WHERE guid = ?", (panel_to_doc(panel), guid))
             self.db.bump_version(conn)
         return panel
+
+    def replace_reference(self, data: ReferenceData, conn: sqlite3.Connection | None = None) -> None:
+        """Swap the reference data (a scenario load, an import, what an inventory taught it)."""
+        if conn is None:
+            with self.db.write() as own:
+                self.replace_reference(data, own)
+            return
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('reference', ?)", (reference_to_doc(data),))
+        self.db.bump_version(conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
@@ -57,6 +58,26 @@ class Members:
     def put(self, member: Member) -> None:
         with self.db.write() as conn:
             self.put_many(conn, [member])
+
+    def write(self, member: Member, *, create: bool, wall: float, gap: float = 1.0) -> str:
+        """A member API write, in one transaction: ``exists`` (POST of a known member), ``missing`` (PUT of an
+        unknown one), ``too_soon`` (the same member written less than ``gap`` seconds ago: Toluna's 1000 ms rule),
+        or ``written``. ``wall`` is the wall clock: the rule is about real time, whatever the sandbox clock says."""
+        key = (member.panel_guid, member.member_code)
+        with self.db.write() as conn:
+            row = conn.execute("SELECT doc FROM members WHERE panel_guid = ? AND member_code = ?", key).fetchone()
+            if row is not None and create:
+                return "exists"
+            if row is None and not create:
+                return "missing"
+            last = json.loads(row[0]).get("written_at") if row else None
+            if last is not None and wall - float(last) < gap:
+                return "too_soon"
+            conn.execute(
+                "INSERT OR REPLACE INTO members(panel_guid, member_code, doc) VALUES (?, ?, ?)",
+                (*key, member_to_doc(member, written_at=wall)),
+            )
+        return "written"
 
     def add_participations(self, conn: sqlite3.Connection, items: Iterable[tuple[Participation, str | None]]) -> None:
         """Each item is a participation and the member's account group (kept for code 26)."""

@@ -108,7 +108,10 @@ class TwoQuotas(Integration):
             for m in self.members.values():
                 if all(self.eligible(m, survey, q, today) for q in quotas):
                     for q in quotas:
-                        self.toluna.invite(m.code, q["QuotaID"])
+                        answer = self.toluna.invite(m.code, q["QuotaID"])
+                        if answer.status == 200:
+                            self.invited[(m.code, survey["SurveyID"], survey["WaveID"])] = answer.body["URL"]
+                        self.final.add((m.code, q["QuotaID"]))
                         asked += 1
         return asked + super().invite()
 
@@ -235,23 +238,19 @@ class PastEnd(Integration):
 
 
 class ForgetHistory(Integration):
-    """TRK-01: what the member took before is forgotten."""
+    """TRK-01: what the member took before is not checked (exclusions still are)."""
 
-    def eligible(self, m: Member, survey: Survey, quota: Survey, today: date) -> bool:
-        saved, m.history = m.history, {}
-        try:
-            return super().eligible(m, survey, quota, today)
-        finally:
-            m.history = saved
+    @staticmethod
+    def took(m: Member, survey_wave: tuple[int, int]) -> bool:
+        return False
 
 
 class SurveyIdentity(Integration):
     """TRK-02: a survey is taken as one whatever its wave."""
 
-    def eligible(self, m: Member, survey: Survey, quota: Survey, today: date) -> bool:
-        if any(s == survey["SurveyID"] for s, _ in m.history):
-            return False
-        return super().eligible(m, survey, quota, today)
+    @staticmethod
+    def took(m: Member, survey_wave: tuple[int, int]) -> bool:
+        return any(s == survey_wave[0] for s, _ in m.history)
 
 
 def broken_end_page() -> None:

@@ -1,0 +1,57 @@
+"""Member management v2 (``/IntegratedPanelService/api/Respondent``): POST adds (201, no body), PUT updates (200),
+GET reads. Every request declares ``Accept: application/json;version=2.0``; like Toluna's, the routes take no API
+key (the PartnerGUID names the panel)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+
+from simulator.domain.errors import BadRequestError
+
+from .context import arg, backend
+from .errors import json_response
+from .journaling import note
+
+bp = Blueprint("members", __name__, url_prefix="/IntegratedPanelService/api")
+VERSION = "application/json;version=2.0"
+
+
+def _require_v2() -> None:
+    accepted = request.headers.get("Accept", "").replace(" ", "").lower()
+    if VERSION not in accepted.split(","):
+        raise BadRequestError(
+            f"This route is version 2.0 of the member API: send the header 'Accept: {VERSION}' "
+            f"(got '{request.headers.get('Accept', '')}')."
+        )
+
+
+def _write(update: bool) -> Response:
+    doc = request.get_json(silent=True)
+    code = doc.get("MemberCode") if isinstance(doc, dict) else None
+    guid = doc.get("PartnerGUID") if isinstance(doc, dict) else None
+    note("member_update" if update else "member_add", str(guid or "").lower() or None, str(code) if code else None)
+    _require_v2()
+    try:
+        backend().save_member(doc, update)
+    except Exception as e:
+        g.journal_note = str(e)
+        raise
+    return json_response(None, 200) if update else Response(status=201)
+
+
+@bp.post("/Respondent")
+def add_member() -> Response:
+    return _write(update=False)
+
+
+@bp.put("/Respondent")
+def update_member() -> Response:
+    return _write(update=True)
+
+
+@bp.get("/Respondent")
+def get_member() -> Response:
+    code, guid = arg("memberCode"), arg("partnerGUID")
+    note("member_get", (guid or "").lower() or None, code)
+    _require_v2()
+    return json_response(backend().member_view(guid, code))
