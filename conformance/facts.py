@@ -163,12 +163,11 @@ class Facts:
                 moved.update(by_survey.get(int(action.details["survey"]), []))
         return moved
 
-    def members_made_unroutable(self, before_id: int) -> set[str]:
-        """Members the partner itself registered or updated as inactive or PII-regulated before request
-        ``before_id``."""
+    def members_made_unroutable(self, before: datetime) -> set[str]:
+        """Members the partner itself registered or updated as inactive or PII-regulated before ``before``."""
         out = set()
         for r in self.routes("member_add", "member_update"):
-            if r.id >= before_id or not r.body:
+            if r.wall >= before or not r.body:
                 continue
             try:
                 body = json.loads(r.body)

@@ -248,11 +248,12 @@ class Run:
     @staticmethod
     def _partner_requests(client: SandboxClient, mark: int) -> list[Request]:
         entries = client.journal(after=mark if mark >= 0 else None)
-        return [
+        requests_ = [
             Request.from_entry(e)
             for e in entries
             if not (e["request_headers"].get("User-Agent") or "").startswith(USER_AGENT)
         ]
+        return sorted(requests_, key=lambda r: r.wall)  # two workers' entries may be stored out of order
 
     def _sandbox_version(self, url: str) -> str:
         try:

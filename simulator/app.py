@@ -30,7 +30,12 @@ from .api.routing import CaseInsensitiveRoutes, SegmentConverter
 def create_app(store: Store | str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, template_folder="web/templates")
     app.config.update(
-        PUBLIC_URL=None, CONTROL_ALLOW_REMOTE=False, JSON_SORT_KEYS=False, FAST_QUOTAS=True, TIMELINE_SECONDS=0
+        PUBLIC_URL=None,
+        CONTROL_ALLOW_REMOTE=False,
+        JSON_SORT_KEYS=False,
+        FAST_QUOTAS=True,
+        TIMELINE_SECONDS=0,
+        DISPATCH=False,
     )
     if test_config:
         app.config.update(test_config)
@@ -50,6 +55,8 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     if app.config["FAST_QUOTAS"]:
         app.wsgi_app = FastQuotas(app.wsgi_app, backend)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
+    if app.config["DISPATCH"]:
+        backend.start_dispatcher()
     if app.config["TIMELINE_SECONDS"]:
         start_ticker(backend, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "")
     return app

@@ -24,7 +24,7 @@ from simulator.domain.errors import (
     NotFoundError,
     SandboxError,
 )
-from simulator.domain.events import Event, QuotaStatus, SurveyClosed
+from simulator.domain.events import Event, QuotaStatus, Reconciliation, SurveyClosed, VisitEnded
 from simulator.domain.events import changes as survey_changes
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
@@ -35,7 +35,10 @@ from simulator.domain.reference import Culture
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
 from simulator.domain.timeline import Entry as TimelineEntry
+from simulator.notify.dispatcher import Dispatcher
+from simulator.notify.routing import outgoing
 from simulator.store import Store
+from simulator.store.outbox import Outbox
 from simulator.survey_flow import Step, SurveyFlow, invite_url, profile_url
 
 RECONTACT_DEFAULT_PAGE = 10_000
@@ -61,10 +64,21 @@ class Backend:
         self.store = store
         self._quotas_cache: dict[tuple[int, str, bool], bytes] = {}
         self.flow = SurveyFlow(self, self.notify)
+        self.dispatcher: Dispatcher | None = None
 
     def notify(self, conn: sqlite3.Connection, events: list[Event]) -> list[int]:
-        """Queue the notifications ``events`` call for, inside the caller's transaction; their outbox ids."""
-        return []
+        """Queue the notifications ``events`` call for, inside the caller's transaction; their outbox ids. This
+        process's dispatcher is woken once the transaction commits."""
+        items = outgoing(events, self.store.inventory.snapshot().panels.values())
+        ids = Outbox.enqueue(conn, items)
+        if ids and self.dispatcher is not None:
+            self.store.db.after_commit(self.dispatcher.wake.set)
+        return ids
+
+    def start_dispatcher(self, concurrency: int = 8) -> Dispatcher:
+        if self.dispatcher is None:
+            self.dispatcher = Dispatcher(self.store.outbox, concurrency).start()
+        return self.dispatcher
 
     # --- identity -------------------------------------------------------------------------------------
     def authorize(self, panel_guid: str, api_key: str | None) -> Panel:
@@ -414,6 +428,38 @@ class Backend:
             with self.store.db.write() as conn:
                 sent = self.notify(conn, events)
         return sent
+
+    def trigger_reconciliation(self, body: dict[str, Any]) -> list[int]:
+        """Take back a member's complete on a quota (Toluna's quality checks): a reconciliation notification."""
+        panel = self._panel_or_first(body.get("panel"))
+        member, quota = str(body["member"]), int(body["quota"])
+        visit = next(
+            (
+                v
+                for v in reversed(self.store.visits.for_member(panel.guid, member))
+                if v.quota_id == quota and v.outcome == "qualified"
+            ),
+            None,
+        )
+        found = self.store.members.invite(visit.token) if visit else None
+        if visit is None or found is None or visit.finished_at is None:
+            raise BadRequestError(f"Member {member} has no complete on quota {quota} to reconcile.")
+        survey = self.store.inventory.snapshot().survey(visit.survey_id, visit.wave_id)
+        complete = VisitEnded(
+            kind="complete",
+            panel_guid=panel.guid,
+            member_code=member,
+            survey_id=visit.survey_id,
+            survey_name=survey.name if survey else None,
+            wave_id=visit.wave_id,
+            quota_id=quota,
+            at=visit.finished_at,
+            revenue_cents=round(found[0].partner_amount * 100),
+            original_survey_id=visit.original_survey_id,
+        )
+        event = Reconciliation(complete, int(body.get("reason", 1)), visit.finished_at, self.store.now())
+        with self.store.db.write() as conn:
+            return self.notify(conn, [event])
 
     def _panel_or_first(self, guid: str | None) -> Panel:
         panels = self.store.inventory.snapshot().panels

@@ -47,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         PUBLIC_URL=args.public_url,
         CONTROL_ALLOW_REMOTE=args.control_from_anywhere,
         TIMELINE_SECONDS=1.0,
+        DISPATCH=True,
     )
     return 0
 

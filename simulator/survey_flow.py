@@ -21,11 +21,12 @@ from urllib.parse import parse_qsl, urlencode
 from simulator.domain import changes
 from simulator.domain.decisions import decide
 from simulator.domain.endpages import custom_parameters, fill
-from simulator.domain.events import Event, MemberStatus
+from simulator.domain.events import Event, VisitEnded
 from simulator.domain.events import changes as survey_changes
 from simulator.domain.model import Invite, Member, Panel, Survey, Visit
 from simulator.domain.outcomes import LINK_USED, OUTCOMES, REJECTIONS, RESTART, Outcome, PreStart, pre_start
 from simulator.domain.sampling import check_quota
+from simulator.notify.encryption import sign_redirect
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -295,6 +296,9 @@ class SurveyFlow:
             custom=custom,
             rejection_id=rejection_id if panel and panel.enhanced_terminates and not outcome.qualified else None,
         )
+        if panel and panel.encryption_algorithm:
+            parameter = (panel.settings.get("Standard EncryptionResult Parameter Name") or "").strip() or "encValue"
+            url = sign_redirect(url, panel.encryption_algorithm, panel.encryption_key, parameter)
         return Step(survey=survey, redirect=url)
 
     @staticmethod
@@ -310,8 +314,8 @@ class SurveyFlow:
         custom: list[tuple[str, str]],
         outcome: Outcome,
         pre: PreStart | None,
-    ) -> MemberStatus:
-        return MemberStatus(
+    ) -> VisitEnded:
+        return VisitEnded(
             kind=kind,
             panel_guid=invite.panel_guid,
             member_code=invite.member_code,

@@ -12,7 +12,7 @@ from simulator.store import Store
 
 from .support import DEFAULT_SCENARIO, Sandbox, start_sandbox
 
-pytest_plugins = ["pytester", "tests.browser"]
+pytest_plugins = ["pytester", "tests.browser", "tests.receiver"]
 
 
 @pytest.fixture(scope="session")

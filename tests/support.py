@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -60,6 +61,11 @@ class Sandbox:
     def reset(self) -> None:
         self.control("POST", "reset").raise_for_status()
 
+    def kill(self) -> None:
+        """kill -9 the server and its workers at once (it runs in its own process group)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -88,7 +94,7 @@ def start_sandbox(tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, wor
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
     sandbox = Sandbox(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

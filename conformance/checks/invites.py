@@ -83,7 +83,7 @@ def forbidden_stops(f: Facts) -> Verdict:
     problems = []
     for key in dict.fromkeys(r.header("API_AUTH_KEY") for r in forbidden):
         first = next(r for r in forbidden if r.header("API_AUTH_KEY") == key)
-        again = [r for r in forbidden if r.id > first.id and r.header("API_AUTH_KEY") == key]
+        again = [r for r in forbidden if r.wall > first.wall and r.header("API_AUTH_KEY") == key]
         if len(again) > 2:
             problems.append(
                 Evidence(

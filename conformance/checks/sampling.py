@@ -121,7 +121,7 @@ def member_state(f: Facts) -> Verdict:
     told: dict[str, int] = {}
     problems = []
     for a in f.invites:
-        if a.member in told or a.member in f.members_made_unroutable(a.request.id):
+        if a.member in told or a.member in f.members_made_unroutable(a.request.wall):
             why = names.get(told.get(a.member, 0), "inactive or PII-regulated by the partner's own request")
             problems.append(_evidence(f, a, f"member {a.member} is {why}"))
         elif a.result_code in names:

@@ -4,6 +4,7 @@ explain, participations, faults. Loopback clients only unless the server was sta
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import cache
@@ -213,7 +214,11 @@ def trigger(kind: str) -> Response:
         return json_response(
             {"Event": kind, "Notifications": b.trigger_survey_closed(body["survey"], body.get("wave"))}
         )
-    raise NotFoundError(f"No event {kind!r}: use complete, terminate, prestart, quota-status or survey-closed.")
+    if kind == "reconciliation":
+        return json_response({"Event": kind, "Notifications": b.trigger_reconciliation(_body("VisitEvent"))})
+    raise NotFoundError(
+        f"No event {kind!r}: use complete, terminate, prestart, quota-status, survey-closed or reconciliation."
+    )
 
 
 @bp.get("/timeline")
@@ -381,3 +386,59 @@ def change_member(code: str) -> Response:
         member = Member(member.panel_guid, member.member_code, status=member.status, is_active=False)
     b.store.members.put(member)
     return json_response({"MemberCode": code, "Status": member.status.name.lower(), "IsActive": member.is_active})
+
+
+@bp.get("/outbox")
+def outbox() -> Response:
+    """Notifications, oldest first: ``status`` (pending, delivered, failed), ``kind``, ``panel``, ``after``, ``ids``."""
+    a = request.args
+    try:
+        after = int(a["after"]) if a.get("after") else None
+        ids = [int(i) for i in a.get("ids", "").split(",") if i.strip()]
+        limit = max(1, min(int(a.get("limit", 100)), 10_000))
+    except ValueError:
+        raise BadRequestError("after, ids and limit are whole numbers.") from None
+    found = backend().store.outbox.list(
+        status=a.get("status"), kind=a.get("kind"), panel=a.get("panel"), after=after, ids=ids or None, limit=limit
+    )
+    return json_response({"Notifications": found, "Pending": backend().store.outbox.pending()})
+
+
+@bp.get("/outbox/<int:notification_id>")
+def outbox_item(notification_id: int) -> Response:
+    found = backend().store.outbox.get(notification_id)
+    if found is None:
+        raise NotFoundError(f"No notification {notification_id}.")
+    return json_response(found)
+
+
+@bp.post("/outbox/<int:notification_id>/resend")
+def outbox_resend(notification_id: int) -> Response:
+    b = backend()
+    new = b.store.outbox.resend(notification_id)
+    if new is None:
+        raise NotFoundError(f"No notification {notification_id}.")
+    if b.dispatcher is not None:
+        b.dispatcher.wake.set()
+    return json_response({"ID": new, "ResendOf": notification_id}, 201)
+
+
+@bp.post("/outbox/wait")
+def outbox_wait() -> Response:
+    """Wait (at most ``timeout`` seconds, default 10) until the notifications ``ids`` (default: all) are no longer
+    pending; what became of them."""
+    a = request.args
+    try:
+        timeout = min(float(a.get("timeout", 10)), 120.0)
+        ids = [int(i) for i in a.get("ids", "").split(",") if i.strip()]
+    except ValueError:
+        raise BadRequestError("timeout is a number of seconds; ids a comma-separated list.") from None
+    store = backend().store
+    deadline = time.monotonic() + timeout
+    while True:
+        waiting = store.outbox.list(status="pending", ids=ids or None, limit=10_000)
+        if not waiting or time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)
+    done = store.outbox.list(ids=ids, limit=10_000) if ids else []
+    return json_response({"Pending": len(waiting), "Notifications": done})

@@ -12,7 +12,7 @@ from .outcomes import Rejection
 
 
 @dataclass(frozen=True, slots=True)
-class MemberStatus:
+class VisitEnded:
     """A visit's end: ``kind`` is ``complete``, ``terminate`` or ``prestart``."""
 
     kind: str
@@ -52,7 +52,17 @@ class SurveyClosed:
     at: datetime
 
 
-Event = MemberStatus | QuotaStatus | SurveyClosed
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """A complete taken back after Toluna's checks: ``complete`` is the completion it reverses."""
+
+    complete: VisitEnded
+    reconciliation_id: int
+    completed_at: datetime
+    at: datetime
+
+
+Event = VisitEnded | QuotaStatus | SurveyClosed | Reconciliation
 
 
 def quota_is_live(survey: Survey, quota: Quota) -> bool:

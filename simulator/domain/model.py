@@ -152,6 +152,14 @@ class Panel:
     enhanced_terminates: bool = True  # rejectionID on non-qualified end pages, RejectionID/Name on pre-starts
     duplicate_completions: bool = False  # every completion notification is sent twice (a refreshed end page)
     minimum_age: int | None = None  # registration age limit; default: the country's (Toluna's table)
+    notification_format: str = "json"  # json | xml
+    encryption_algorithm: str | None = None  # standard encryption (see simulator.notify.encryption)
+    encryption_key: str | None = None
+    reconciliation_url: str | None = None
+    reconciliation_header: dict[str, str] = field(default_factory=dict)  # the one partner-defined header
+    notification_timeout: float = 5.0  # seconds before a delivery counts as failed
+    notification_retry_seconds: float = 1.0  # the first retry's delay; each retry doubles it (at most 60 s)
+    notification_attempts: int = 8  # after this many failed attempts a notification is given up
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from .inventory import Inventory
 from .journal import Journal
 from .members import Members
 from .meta import Meta
+from .outbox import Outbox
 from .recontact import Recontact
 from .reports import ReportData
 from .timeline import Timeline
@@ -32,6 +33,8 @@ _STATE_TABLES = (
     "recontact_lists",
     "faults",
     "timeline",
+    "outbox",
+    "outbox_attempts",
 )
 
 
@@ -46,6 +49,7 @@ class Store:
         self.visits = Visits(self.db)
         self.reports = ReportData(self.db)
         self.timeline = Timeline(self.db)
+        self.outbox = Outbox(self.db)
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""

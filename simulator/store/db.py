@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +20,7 @@ log = logging.getLogger("simulator.store")
 
 #: Stored in the file (``PRAGMA user_version``). A file of another version is emptied and rebuilt: its state comes
 #: back from the scenario (``serve`` reloads it), only the old journal is lost.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,6 +59,17 @@ CREATE TABLE IF NOT EXISTS recontact (
 CREATE TABLE IF NOT EXISTS recontact_lists (
     panel_guid TEXT NOT NULL, quota_id INTEGER NOT NULL, PRIMARY KEY (panel_guid, quota_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, doc TEXT NOT NULL, remaining INTEGER);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, panel_guid TEXT NOT NULL, url TEXT NOT NULL, format TEXT NOT NULL,
+    content_type TEXT NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL,
+    status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at REAL NOT NULL, queue_seq INTEGER NOT NULL,
+    lease_owner TEXT, lease_until REAL, delivered_at REAL, resend_of INTEGER, subject TEXT NOT NULL,
+    max_attempts INTEGER NOT NULL, retry_seconds REAL NOT NULL, timeout REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, queue_seq);
+CREATE TABLE IF NOT EXISTS outbox_attempts (
+    id INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL, at REAL NOT NULL, status INTEGER, error TEXT,
+    latency_ms REAL NOT NULL, response TEXT);
+CREATE INDEX IF NOT EXISTS outbox_attempts_of ON outbox_attempts (notification_id);
 CREATE TABLE IF NOT EXISTS timeline (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL, fired_at TEXT, result TEXT);
 CREATE TABLE IF NOT EXISTS journal (
@@ -161,8 +172,23 @@ class Database:
             except BaseException:
                 self.live.set_version(version)  # before the lock is released: a rolled-back bump never shows
                 conn.execute("ROLLBACK")
+                self._pop_after_commit()
                 raise
             conn.execute("COMMIT")
+        for callback in self._pop_after_commit():
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current write transaction has committed (not if it rolls back)."""
+        pending = getattr(self._local, "after", None)
+        if pending is None:
+            pending = self._local.after = []
+        pending.append(callback)
+
+    def _pop_after_commit(self) -> list[Callable[[], None]]:
+        pending = getattr(self._local, "after", None) or []
+        self._local.after = []
+        return pending
 
     @contextmanager
     def snapshot_read(self) -> Iterator[sqlite3.Connection]:

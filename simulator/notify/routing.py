@@ -1,0 +1,80 @@
+"""Which partner endpoint hears of which event: member status goes to the member's panel (completion or terminate
+URL), reconciliation to its reconciliation URL, quota status and survey closed to every panel of the culture (quota
+notifications only where enabled)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from simulator.domain.events import Event, QuotaStatus, Reconciliation, SurveyClosed, VisitEnded
+from simulator.domain.model import Panel
+from simulator.store.outbox import Outgoing
+
+from . import payloads
+
+MEMBER_URLS = {
+    "complete": "Completion Notification URL",
+    "terminate": "Terminate Notification URL",
+    "prestart": "Terminate Notification URL",
+}
+
+
+def _setting(panel: Panel, name: str) -> str | None:
+    value = (panel.settings.get(name) or "").strip()
+    return value or None
+
+
+def quota_notifications_on(panel: Panel) -> bool:
+    return (panel.settings.get("Quota Notifications Enabled") or "True").strip().lower() == "true"
+
+
+def _outgoing(panel: Panel, kind: str, url: str, doc: dict[str, object], subject: dict[str, object]) -> Outgoing:
+    body, content_type = payloads.render(kind, doc, panel.notification_format)
+    headers = dict(panel.reconciliation_header) if kind == "reconciliation" else {}
+    return Outgoing(
+        kind=kind,
+        panel_guid=panel.guid,
+        url=url,
+        format=panel.notification_format,
+        content_type=content_type,
+        body=body,
+        headers=headers,
+        subject=subject,
+        max_attempts=panel.notification_attempts,
+        retry_seconds=panel.notification_retry_seconds,
+        timeout=panel.notification_timeout,
+    )
+
+
+def outgoing(events: Iterable[Event], panels: Iterable[Panel]) -> list[Outgoing]:
+    """The notifications ``events`` call for, one per event and listening panel."""
+    panels = list(panels)
+    by_guid = {p.guid: p for p in panels}
+    out: list[Outgoing] = []
+    for e in events:
+        if isinstance(e, VisitEnded):
+            panel = by_guid.get(e.panel_guid)
+            url = _setting(panel, MEMBER_URLS[e.kind]) if panel else None
+            if panel and url:
+                subject = {"member": e.member_code, "survey": e.survey_id, "wave": e.wave_id, "quota": e.quota_id}
+                out.append(_outgoing(panel, e.kind, url, payloads.member_status(e, panel), subject))
+        elif isinstance(e, QuotaStatus):
+            for panel in (p for p in panels if p.culture == e.culture and quota_notifications_on(p)):
+                url = _setting(panel, "Quota Notification URL")
+                if url:
+                    subject = {"survey": e.survey_id, "wave": e.wave_id, "quota": e.quota_id, "live": e.is_live}
+                    out.append(_outgoing(panel, "quota", url, payloads.quota_status(e), subject))
+        elif isinstance(e, Reconciliation):
+            c = e.complete
+            panel = by_guid.get(c.panel_guid)
+            if panel and panel.reconciliation_url:
+                subject = {"member": c.member_code, "survey": c.survey_id, "wave": c.wave_id, "quota": c.quota_id}
+                doc = payloads.reconciliation(c, e.reconciliation_id, c.revenue_cents, e.completed_at, e.at)
+                out.append(_outgoing(panel, "reconciliation", panel.reconciliation_url, doc, subject))
+        elif isinstance(e, SurveyClosed):
+            for panel in (p for p in panels if p.culture == e.culture):
+                url = _setting(panel, "Survey Notification URL")
+                if url:
+                    subject = {"survey": e.survey_id, "wave": e.wave_id}
+                    out.append(_outgoing(panel, "survey", url, payloads.survey_closed(e), subject))
+    return out

@@ -1,0 +1,225 @@
+"""The durable outbox: every notification is stored (in the transaction of the change it reports) before anyone
+tries to deliver it, and every delivery attempt is recorded.
+
+Deliveries are claimed with a lease in one statement, so several server workers never deliver the same
+notification at once, and a worker killed mid-delivery leaves a lease that expires and lets another take over.
+A success is recorded in the statement that ends the lease; a failure sends the notification behind the rest of
+the queue (Toluna retries a failed one after the others) with a growing delay, and gives it up after the panel's
+number of attempts. An explicit resend makes a new delivery of the same document and keeps the history.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .db import Database
+
+LEASE_SECONDS = 30.0
+MAX_DELAY = 60.0
+_COLUMNS = (
+    "id, kind, panel_guid, url, format, content_type, headers, body, created_at, status, attempts, next_at, "
+    "delivered_at, resend_of, subject, max_attempts, retry_seconds, timeout"
+)
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """A notification ready to be stored."""
+
+    kind: str
+    panel_guid: str
+    url: str
+    format: str
+    content_type: str
+    body: str
+    headers: dict[str, str]
+    subject: dict[str, Any]  # what it is about (member, survey, quota), for listing and filtering
+    max_attempts: int = 8
+    retry_seconds: float = 1.0
+    timeout: float = 5.0
+
+
+@dataclass(slots=True)
+class Claimed:
+    id: int
+    url: str
+    content_type: str
+    headers: dict[str, str]
+    body: str
+    attempts: int
+    max_attempts: int
+    retry_seconds: float
+    timeout: float
+
+
+def _now() -> float:
+    return datetime.now(UTC).timestamp()
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat() if ts else None
+
+
+class Outbox:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @staticmethod
+    def enqueue(conn: sqlite3.Connection, items: list[Outgoing]) -> list[int]:
+        """Inside the caller's transaction; the new notifications' ids."""
+        ids = []
+        now = _now()
+        for o in items:
+            cur = conn.execute(
+                "INSERT INTO outbox(kind, panel_guid, url, format, content_type, headers, body, created_at, status, "
+                "attempts, next_at, subject, max_attempts, retry_seconds, timeout, queue_seq) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, "
+                "(SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM outbox))",
+                (
+                    o.kind, o.panel_guid, o.url, o.format, o.content_type, json.dumps(o.headers), o.body, now, now,
+                    json.dumps(o.subject), o.max_attempts, o.retry_seconds, o.timeout,
+                ),
+            )  # fmt: skip
+            ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def claim(self, owner: str, limit: int = 64) -> list[Claimed]:
+        """Take up to ``limit`` due notifications, in queue order, for ``LEASE_SECONDS``."""
+        now = _now()
+        with self.db.write() as conn:
+            rows = conn.execute(
+                "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                "SELECT id FROM outbox WHERE status = 'pending' AND next_at <= ? "
+                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY queue_seq LIMIT ?) "
+                "RETURNING id, url, content_type, headers, body, attempts, max_attempts, retry_seconds, timeout, "
+                "queue_seq",
+                (owner, now + LEASE_SECONDS, now, now, limit),
+            ).fetchall()
+        rows.sort(key=lambda r: r[9])  # RETURNING keeps no order: the queue's is the one that counts
+        return [Claimed(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8]) for r in rows]
+
+    def record(
+        self, item: Claimed, owner: str, status: int | None, error: str | None, latency_ms: float, excerpt: str
+    ) -> bool:
+        """One attempt's result; True when it delivered. Only the lease's owner may end it."""
+        ok = status is not None and 200 <= status < 300
+        now = _now()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO outbox_attempts(notification_id, at, status, error, latency_ms, response) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (item.id, now, status, error, round(latency_ms, 3), excerpt[:512]),
+            )
+            if ok:
+                conn.execute(
+                    "UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, "
+                    "lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                    (now, item.id, owner),
+                )
+                return True
+            attempts = item.attempts + 1
+            delay = min(item.retry_seconds * 2 ** (attempts - 1), MAX_DELAY)
+            conn.execute(
+                "UPDATE outbox SET attempts = ?, status = ?, next_at = ?, lease_owner = NULL, lease_until = NULL, "
+                "queue_seq = (SELECT MAX(queue_seq) + 1 FROM outbox) WHERE id = ? AND lease_owner = ?",
+                (attempts, "failed" if attempts >= item.max_attempts else "pending", now + delay, item.id, owner),
+            )
+        return False
+
+    def resend(self, notification_id: int) -> int | None:
+        """A new delivery of a stored notification; its id, or None when there is no such notification."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT kind, panel_guid, url, format, content_type, headers, body, subject, max_attempts, "
+                "retry_seconds, timeout FROM outbox WHERE id = ?",
+                (notification_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            o = Outgoing(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[6],
+                json.loads(row[5]),
+                json.loads(row[7]),
+                row[8],
+                row[9],
+                row[10],
+            )
+            [new] = self.enqueue(conn, [o])
+            conn.execute("UPDATE outbox SET resend_of = ? WHERE id = ?", (notification_id, new))
+            return new
+
+    def next_due(self) -> float | None:
+        """When the next pending notification falls due (epoch seconds), or None."""
+        row = self.db.read("SELECT MIN(next_at) FROM outbox WHERE status = 'pending'")
+        return float(row[0][0]) if row and row[0][0] is not None else None
+
+    def pending(self) -> int:
+        return int(self.db.read("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0])
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        panel: str | None = None,
+        after: int | None = None,
+        ids: list[int] | None = None,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        where, params = [], []
+        for column, value in (("status", status), ("kind", kind), ("panel_guid", panel)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if after is not None:
+            where.append("id > ?")
+            params.append(after)
+        if ids:
+            where.append(f"id IN ({', '.join('?' * len(ids))})")
+            params.extend(ids)
+        sql = f"SELECT {_COLUMNS} FROM outbox" + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self.db.read(sql + " ORDER BY id LIMIT ?", [*params, limit])
+        return [self._doc(r) for r in rows]
+
+    def get(self, notification_id: int) -> dict[str, Any] | None:
+        found = self.list(ids=[notification_id], limit=1)
+        if not found:
+            return None
+        rows = self.db.read(
+            "SELECT at, status, error, latency_ms, response FROM outbox_attempts WHERE notification_id = ? ORDER BY id",
+            (notification_id,),
+        )
+        found[0]["Attempts"] = [
+            {"At": _iso(r[0]), "Status": r[1], "Error": r[2], "LatencyMs": r[3], "Response": r[4]} for r in rows
+        ]
+        return found[0]
+
+    @staticmethod
+    def _doc(r: sqlite3.Row | tuple) -> dict[str, Any]:
+        return {
+            "ID": r[0],
+            "Kind": r[1],
+            "PanelGUID": r[2],
+            "URL": r[3],
+            "Format": r[4],
+            "ContentType": r[5],
+            "Headers": json.loads(r[6]),
+            "Body": r[7],
+            "CreatedAt": _iso(r[8]),
+            "Status": r[9],
+            "Attempts": r[10],
+            "NextAttemptAt": _iso(r[11]) if r[9] == "pending" else None,
+            "DeliveredAt": _iso(r[12]),
+            "ResendOf": r[13],
+            "About": json.loads(r[14]),
+            "MaxAttempts": r[15],
+        }
