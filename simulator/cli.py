@@ -7,6 +7,7 @@ import json
 import sys
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -76,10 +77,13 @@ def _print_banner(store: Store, args: argparse.Namespace, state: str) -> None:
     sys.stdout.flush()
 
 
-def _control(args: argparse.Namespace, path: str, params: dict[str, object]) -> dict:
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+def control(
+    args: argparse.Namespace, path: str, params: dict[str, object] | None = None, method: str = "GET", **kw: Any
+) -> dict:
+    """A call to a running sandbox's control API; a refusal or no sandbox ends the command with its message."""
+    query = urllib.parse.urlencode({k: v for k, v in (params or {}).items() if v is not None})
     try:
-        resp = requests.get(f"{args.url.rstrip('/')}/_sandbox/{path}?{query}", timeout=30)
+        resp = requests.request(method, f"{args.url.rstrip('/')}/_sandbox/{path}?{query}", timeout=60, **kw)
     except requests.RequestException as exc:
         raise SystemExit(f"toluna-sandbox: no sandbox answers at {args.url} ({exc.__class__.__name__})") from None
     body = resp.json()
@@ -89,7 +93,7 @@ def _control(args: argparse.Namespace, path: str, params: dict[str, object]) -> 
 
 
 def cmd_journal(args: argparse.Namespace) -> int:
-    body = _control(
+    body = control(
         args,
         "journal",
         {
@@ -116,7 +120,7 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    body = _control(args, "explain", {"member": args.member, "quota": args.quota, "panel": args.panel})
+    body = control(args, "explain", {"member": args.member, "quota": args.quota, "panel": args.panel})
     if args.json:
         print(json.dumps(body, indent=2))
         return 0
@@ -169,12 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario")
     p.set_defaults(func=cmd_validate)
 
-    try:
-        from simulator import cli_inventory
-    except ImportError:
-        pass
-    else:
-        cli_inventory.add_commands(sub)
+    from simulator import cli_events, cli_inventory
+
+    cli_inventory.add_commands(sub)
+    cli_events.add_commands(sub, DEFAULT_URL)
     return parser
 
 

@@ -3,6 +3,7 @@ explain, participations, faults. Loopback clients only unless the server was sta
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import time
 from dataclasses import asdict
@@ -22,6 +23,7 @@ from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundErr
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import state_to_dict
 from simulator.domain.model import Member, MemberStatus, Participation
+from simulator.domain.reference import culture_for, import_body, targets_of
 from simulator.domain.settings import unknown_setting
 from simulator.scenario.errors import schema_error
 from simulator.scenario.loader import load_text
@@ -442,3 +444,25 @@ def outbox_wait() -> Response:
         time.sleep(0.02)
     done = store.outbox.list(ids=ids, limit=10_000) if ids else []
     return json_response({"Pending": len(waiting), "Notifications": done})
+
+
+@bp.post("/reference")
+def import_reference() -> Response:
+    """Body: a Toluna QuestionsAndAnswersData answer (a JSON list of questions). It replaces the questions of the
+    cultures it covers; what the inventory targets is learned again on top."""
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, list):
+        raise BadRequestError("Send a QuestionsAndAnswersData body: the JSON list of questions Toluna answers.")
+    store = backend().store
+    snap = store.inventory.snapshot()
+    data = copy.deepcopy(snap.reference)
+    try:
+        count = import_body(data, body)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequestError(f"Not a list of Toluna questions: {exc!r}") from None
+    learned = 0
+    for culture in {p.culture for p in snap.panels.values()}:
+        known = culture_for(data, culture)
+        learned += data.learn(known.culture_id, targets_of([s for s in snap.surveys_for(culture)]))
+    store.inventory.replace_reference(data)
+    return json_response({"Questions": count, "LearnedFromInventory": learned})
