@@ -19,6 +19,7 @@ from .api import (
     landing,
     members,
     openapi,
+    profile,
     reference_data,
     reports,
     settings,
@@ -50,7 +51,17 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
         app.register_blueprint(external_sample.blueprint(prefix, name))
     for prefix, name in zip(reports.PREFIXES, ("reports", "reports_typo"), strict=True):
         app.register_blueprint(reports.blueprint(prefix, name))
-    for bp in (settings.bp, dashboard.bp, members.bp, reference_data.bp, control.bp, landing.bp, openapi.bp):
+    blueprints = (
+        settings.bp,
+        dashboard.bp,
+        members.bp,
+        reference_data.bp,
+        control.bp,
+        landing.bp,
+        profile.bp,
+        openapi.bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
     if app.config["FAST_QUOTAS"]:
         app.wsgi_app = FastQuotas(app.wsgi_app, backend)  # type: ignore[method-assign]

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.domain import changes, dashboard, registration
-from simulator.domain import questions as qid
 from simulator.domain.codes import ResultCode
 from simulator.domain.decisions import Decision, History, InviteRequest, decide
 from simulator.domain.errors import (
@@ -29,8 +28,10 @@ from simulator.domain.events import changes as survey_changes
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import quota_to_wire, survey_to_wire
 from simulator.domain.listing import listed_quotas, survey_visible
+from simulator.domain.member_answers import answered as placeable
 from simulator.domain.model import Invite, Member, MemberStatus, Panel, Quota, Survey
 from simulator.domain.outcomes import BY_REASON, OUTCOMES, REJECTIONS, pre_start_named
+from simulator.domain.profiles import next_profile
 from simulator.domain.reference import Culture
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
@@ -327,7 +328,7 @@ class Backend:
     ) -> list[dict[str, Any]]:
         """GetSurveys: the surveys Toluna offers this member now, each with the member's own invite URL."""
         member = self.dashboard_member(panel, member_code)
-        if member.birth_date is None or not member.answers.get(qid.GENDER):
+        if not placeable(member):
             return [dashboard.profile_entry(profile_url(base_url, panel.guid, member_code))]
         out = []
         now = self.store.now()
@@ -349,6 +350,56 @@ class Backend:
             url = invite_url(base_url, invite.token)
             out.append(dashboard.survey_entry(s, url, round(amount * panel.member_amount_share, 2), amount))
         return out
+
+    def next_profile_url(self, panel: Panel, member_code: str, back: str, cancel: str, base_url: str) -> str:
+        """GetNextProfileURL: the member's next unfilled profile, or a 404 when the profile is complete."""
+        member = self.dashboard_member(panel, member_code)
+        data = self.store.inventory.snapshot().reference
+        culture = data.culture(panel.culture) or Culture(0, panel.culture.lower(), panel.culture)
+        category = next_profile(member, data, culture)
+        if category is None:
+            raise NotFoundError(f"The profile of member {member_code} is complete: no profile survey to offer.")
+        return profile_url(base_url, panel.guid, member_code, back, cancel, category)
+
+    def save_profile(self, panel: Panel, member_code: str, doc: dict[str, Any]) -> Member:
+        """A profile page's answers (a RegistrationAnswers-shaped document), written by Toluna's side: no 1000 ms
+        rule (the partner is not writing)."""
+        member = self.dashboard_member(panel, member_code)
+        try:
+            body = registration.parse({"PartnerGUID": panel.guid, "MemberCode": member_code, **doc})
+            snap = self.store.inventory.snapshot()
+            culture = snap.reference.culture(panel.culture) or Culture(0, panel.culture.lower(), panel.culture)
+            registration.check(body, snap.reference, culture, self.store.now().date(), True, panel.minimum_age)
+        except registration.RegistrationError as e:
+            raise BadRequestError(str(e)) from None
+        saved = registration.apply(body, member, snap.postal_areas)
+        self.store.members.put(saved)
+        return saved
+
+    def register_and_get_surveys(self, doc: Any, base_url: str) -> tuple[Panel, str, list[dict[str, Any]]]:
+        """RegisterMemberAndGetSurveys: the member added when new (an existing one is left as it is), then
+        GetSurveys for it."""
+        if not isinstance(doc, dict) or not isinstance(doc.get("NewIPMemberInfo"), dict):
+            raise BadRequestError("Send {NewIPMemberInfo: {...}, SurveysRequest: {NumberOfSurveys, DeviceTypeIDs}}.")
+        info, wanted = doc["NewIPMemberInfo"], doc.get("SurveysRequest") or {}
+        if not isinstance(wanted, dict):
+            raise BadRequestError("SurveysRequest must be {NumberOfSurveys, DeviceTypeIDs}.")
+        panel = self.member_panel(info.get("PartnerGUID"))
+        code = str(info.get("MemberCode") or "").strip()
+        if not code:
+            raise BadRequestError("NewIPMemberInfo.MemberCode is required.")
+        if self.store.members.get(panel.guid, code) is None:
+            self.save_member(info, update=False)
+        devices = wanted.get("DeviceTypeIDs") or []
+        try:
+            request = dashboard.SurveysRequest.parse(
+                None if wanted.get("NumberOfSurveys") is None else str(wanted["NumberOfSurveys"]),
+                [str(d) for d in (devices if isinstance(devices, list) else [devices])],
+                None,
+            )
+        except dashboard.DashboardRequestError as e:
+            raise BadRequestError(str(e)) from None
+        return panel, code, self.dashboard_surveys(panel, code, request, base_url)
 
     # --- Operator changes (control API) ---------------------------------------------------------------
     def change_quota(self, quota_id: int, body: dict[str, Any]) -> tuple[Quota, list[int]]:

@@ -45,10 +45,15 @@ def invite_url(base_url: str, token: str, custom: list[tuple[str, str]] | None =
 
 
 def profile_url(
-    base_url: str, panel_guid: str, member_code: str, back: str | None = None, cancel: str | None = None
+    base_url: str,
+    panel_guid: str,
+    member_code: str,
+    back: str | None = None,
+    cancel: str | None = None,
+    category: int = 0,
 ) -> str:
-    """Where a member fills in their profile (GetNextProfileURL, and the member profile survey)."""
-    params = [("guid", panel_guid), ("mc", member_code)]
+    """Where a member fills in a profile (GetNextProfileURL; category 0: the member profile survey)."""
+    params = [("guid", panel_guid), ("mc", member_code), ("pt", str(category))]
     params += [(k, v) for k, v in (("redirect", back), ("cancel", cancel)) if v]
     return f"{base_url.rstrip('/')}{PROFILE_PATH}?{urlencode(params)}"
 

@@ -40,3 +40,27 @@ def get_surveys() -> Response:
     except DashboardRequestError as e:
         raise BadRequestError(str(e)) from None
     return json_response(backend().dashboard_surveys(panel, member_code, wanted, base_url()))
+
+
+@bp.get("/Profile/GetNextProfileURL", strict_slashes=False)
+def next_profile_url() -> Response:
+    """The URL (a JSON string) of the member's next profile to fill; 404 when the profile is complete."""
+    member_code = (arg("memberCode") or "").strip()
+    panel = partner(arg("partnerGuid"), "next_profile_url", member_code or None)
+    if not member_code:
+        raise BadRequestError("memberCode is required.")
+    back, cancel = arg("returnURL"), arg("cancelURL")
+    if not back or not cancel:
+        raise BadRequestError("returnURL and cancelURL are required.")
+    return json_response(backend().next_profile_url(panel, member_code, back, cancel, base_url()))
+
+
+@bp.post("/Surveys/RegisterMemberAndGetSurveys")
+def register_and_get_surveys() -> Response:
+    doc = request.get_json(silent=True)
+    info = doc.get("NewIPMemberInfo") if isinstance(doc, dict) else None
+    code = info.get("MemberCode") if isinstance(info, dict) else None
+    guid = info.get("PartnerGUID") if isinstance(info, dict) else None
+    note("register_and_get_surveys", str(guid or "").lower() or None, str(code) if code else None)
+    _, _, surveys = backend().register_and_get_surveys(doc, base_url())
+    return json_response(surveys)

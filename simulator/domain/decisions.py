@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from . import questions as q
 from .codes import ResultCode as RC
+from .member_answers import answered as placeable
 from .model import Invite, Member, MemberStatus, Panel, Participation, Quota, Survey
 from .sampling import QuotaCheck, check_quota, check_targets
 
@@ -103,7 +104,7 @@ def _member_rules(r: InviteRequest) -> tuple[RC, str] | None:
         return RC.MEMBER_NOT_ACTIVE, "the member is inactive (IsActive=false)"
     if m.status is MemberStatus.OPT_OUT:
         return RC.MEMBER_NOT_ROUTABLE, "the member opted out"
-    if m.birth_date is None or not m.answers.get(q.GENDER):
+    if not placeable(m):
         return RC.MEMBER_NOT_ROUTABLE, "Toluna needs a birth date and a gender (1001007) to place a member"
     return None
 

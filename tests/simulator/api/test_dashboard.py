@@ -3,6 +3,9 @@ surveys; numberOfSurveys, device types and the panel's cap narrow them; each URL
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import requests
 
@@ -82,3 +85,86 @@ def test_a_member_toluna_cannot_place_gets_the_profile_survey(sandbox: Sandbox) 
 def test_refusals_are_400_with_a_message(sandbox: Sandbox, member: str, params: dict[str, str], message: str) -> None:
     resp = surveys(sandbox, member, **params)
     assert resp.status_code == 400 and resp.json() == {"Message": message}
+
+
+PROFILE = "/IntegratedPanelService/api/Profile/GetNextProfileURL/"
+
+
+def next_profile(sandbox: Sandbox, member: str) -> requests.Response:
+    params = {
+        "memberCode": member,
+        "partnerGuid": PANEL,
+        "returnURL": "http://partner.example/back",
+        "cancelURL": "http://partner.example/cancel",
+    }
+    return requests.get(sandbox.base_url + PROFILE, params=params, timeout=30)
+
+
+def fill_profile_page(url: str) -> requests.Response:
+    """Answer every question of a profile page with its first answer, and save."""
+    page = requests.get(url, timeout=30)
+    assert page.status_code == 200
+    names = dict.fromkeys(re.findall(r'name="(q\d+)"', page.text))
+    form: dict[str, str] = {"action": "save"}
+    for name in names:
+        first = re.search(rf'name="{name}"\s+value="(\d+)"', page.text)
+        if first:
+            form[name] = first.group(1)
+    return requests.post(url, data=form, allow_redirects=False, timeout=30)
+
+
+def test_next_profile_pages_until_the_profile_is_complete(fresh_sandbox: Sandbox) -> None:
+    seen = []
+    for _ in range(10):
+        answer = next_profile(fresh_sandbox, "M-ANNA")
+        if answer.status_code == 404:
+            break
+        url = answer.json()
+        assert "/TrafficUI/MSCUI/Profilepage.aspx?" in url and "pt=" in url
+        seen.append(parse_qs(urlsplit(url).query)["pt"][0])
+        saved = fill_profile_page(url)
+        assert saved.status_code == 302 and saved.headers["Location"] == "http://partner.example/back"
+    assert answer.status_code == 404 and len(seen) == len(set(seen)) >= 3  # each profile offered once
+    cancel = requests.post(
+        next_profile(fresh_sandbox, "M-BOB").json(), data={"action": "cancel"}, allow_redirects=False, timeout=30
+    )
+    assert cancel.headers["Location"] == "http://partner.example/cancel"
+
+
+def test_the_member_profile_survey_places_a_member(fresh_sandbox: Sandbox) -> None:
+    [item] = surveys(fresh_sandbox, "M-NO-BIRTHDATE").json()
+    page = requests.get(item["URL"], timeout=30)
+    assert 'name="BirthDate"' in page.text
+    done = requests.post(
+        item["URL"],
+        data={"action": "save", "BirthDate": "1980-05-17", "gender": "2000247"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert done.status_code == 302 and done.headers["Location"].startswith("http://127.0.0.1:8081/toluna/end/qualified")
+    assert "sid=1000001" in done.headers["Location"]
+    offered = surveys(fresh_sandbox, "M-NO-BIRTHDATE").json()
+    assert offered and all(i["SurveyID"] != 1000001 for i in offered)
+
+
+def test_register_member_and_get_surveys(fresh_sandbox: Sandbox) -> None:
+    route = fresh_sandbox.base_url + "/IntegratedPanelService/api/Surveys/RegisterMemberAndGetSurveys"
+    doc = {
+        "NewIPMemberInfo": {
+            "PartnerGUID": PANEL,
+            "MemberCode": "ONE-ROUTE",
+            "BirthDate": "3/7/1982",
+            "PostalCode": "07001",
+            "AnsweredQuestions": [{"QuestionID": 1001007, "AnswerID": 2000246}],
+        },
+        "SurveysRequest": {"NumberOfSurveys": 3, "DeviceTypeIDs": [1]},
+    }
+    first = requests.post(route, json=doc, timeout=30)
+    assert first.status_code == 200 and 1 <= len(first.json()) <= 3 and list(first.json()[0]) == KEYS
+    doc["NewIPMemberInfo"]["BirthDate"] = "3/7/2001"  # an existing member: the changes are ignored
+    again = requests.post(route, json=doc, timeout=30)
+    assert again.status_code == 200
+    member = fresh_sandbox.control("GET", "members/ONE-ROUTE").json()
+    assert member["BirthDate"] == "3/7/1982"
+    bad = requests.post(route, json={"SurveysRequest": {}}, timeout=30)
+    assert bad.status_code == 400 and "NewIPMemberInfo" in bad.json()["Message"]
