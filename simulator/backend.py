@@ -67,11 +67,11 @@ class Backend:
         self.flow = SurveyFlow(self, self.notify)
         self.dispatcher: Dispatcher | None = None
 
-    def notify(self, conn: sqlite3.Connection, events: list[Event]) -> list[int]:
-        """Queue the notifications ``events`` call for, inside the caller's transaction; their outbox ids. This
-        process's dispatcher is woken once the transaction commits."""
+    def notify(self, conn: sqlite3.Connection, events: list[Event], delay: float = 0.0) -> list[int]:
+        """Queue the notifications ``events`` call for (due ``delay`` seconds from now), inside the caller's
+        transaction; their outbox ids. This process's dispatcher is woken once the transaction commits."""
         items = outgoing(events, self.store.inventory.snapshot().panels.values())
-        ids = Outbox.enqueue(conn, items)
+        ids = Outbox.enqueue(conn, items, delay)
         if ids and self.dispatcher is not None:
             self.store.db.after_commit(self.dispatcher.wake.set)
         return ids

@@ -36,7 +36,9 @@ PROFILE_PATH = "/TrafficUI/MSCUI/Profilepage.aspx"
 #: Outcomes after which an opted-in panel's member is routed to another survey instead of the end page.
 ROUTED_OUTCOMES = frozenset({"terminated", "not_qualified", "quota_full"})
 
-Notifier = Callable[[sqlite3.Connection, list[Event]], None]
+Notifier = Callable[..., list[int]]  # (connection, events, delay=0.0) -> outbox ids
+#: With a panel's ``duplicate_completions``, how long after the first the member's refresh sends the copy.
+REFRESH_SECONDS = 1.0
 
 
 def invite_url(base_url: str, token: str, custom: list[tuple[str, str]] | None = None) -> str:
@@ -226,14 +228,15 @@ class SurveyFlow:
                 step = self._end(panel, invite, survey, outcome, custom, self._rejection_id(outcome))
                 kind = "complete" if outcome.qualified else "terminate"
                 events.insert(0, self._status(invite, survey, kind, now, custom, outcome, None))
-                if outcome.qualified and panel is not None and panel.duplicate_completions:
-                    events.insert(1, events[0])  # the member refreshed the end page
             ended = outcome.key if routed is None else "auto_routed"
             if not self.store.visits.finish(
                 conn, visit.reference_id, ended, outcome.status_id, outcome.report_status, now, step.redirect or ""
             ):
                 return Step(visit, survey, note="the visit was finished already")
             step.notifications = self.notify(conn, events)
+            if routed is None and outcome.qualified and panel is not None and panel.duplicate_completions:
+                # the member refreshes the end page a moment later: the same completion again
+                step.notifications += self.notify(conn, events[:1], REFRESH_SECONDS)
         step.visit, step.note = visit, step.note or f"outcome {outcome.label}"
         return step
 

@@ -69,10 +69,11 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    def enqueue(conn: sqlite3.Connection, items: list[Outgoing]) -> list[int]:
-        """Inside the caller's transaction; the new notifications' ids."""
+    def enqueue(conn: sqlite3.Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
+        """Inside the caller's transaction, due ``delay`` seconds from now; the new notifications' ids."""
         ids = []
         now = _now()
+        due = now + delay
         for o in items:
             cur = conn.execute(
                 "INSERT INTO outbox(kind, panel_guid, url, format, content_type, headers, body, created_at, status, "
@@ -80,7 +81,7 @@ class Outbox:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, "
                 "(SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM outbox))",
                 (
-                    o.kind, o.panel_guid, o.url, o.format, o.content_type, json.dumps(o.headers), o.body, now, now,
+                    o.kind, o.panel_guid, o.url, o.format, o.content_type, json.dumps(o.headers), o.body, now, due,
                     json.dumps(o.subject), o.max_attempts, o.retry_seconds, o.timeout,
                 ),
             )  # fmt: skip
@@ -161,6 +162,9 @@ class Outbox:
         """When the next pending notification falls due (epoch seconds), or None."""
         row = self.db.read("SELECT MIN(next_at) FROM outbox WHERE status = 'pending'")
         return float(row[0][0]) if row and row[0][0] is not None else None
+
+    def last_id(self) -> int:
+        return int(self.db.read("SELECT COALESCE(MAX(id), 0) FROM outbox")[0][0])
 
     def pending(self) -> int:
         return int(self.db.read("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0])

@@ -146,6 +146,7 @@ def test_duplicate_completions(fresh_sandbox: Sandbox, receiver: Receiver) -> No
     click(invite(fresh_sandbox, "M-ANNA", 4200001), outcome="qualified")
     first, second = receiver.wait_for(2, "/complete")
     assert first.body == second.body
+    assert second.at - first.at >= 0.9  # the copy comes as the member's refresh, a moment after the first
 
 
 def test_reconciliation_with_its_header(fresh_sandbox: Sandbox, receiver: Receiver) -> None:
