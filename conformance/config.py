@@ -26,6 +26,8 @@ class RunConfig:
     partner_base: str | None = None  # where the partner listens: replaces SCENARIO_PARTNER_BASE in the scenario
     endpoints: dict[str, str] = field(default_factory=dict)  # Toluna setting name -> the partner's URL
     adapter_url: str | None = None
+    encryption_algorithm: str = "HMAC-SHA256"  # the panel's standard encryption during the run ("" turns it off)
+    encryption_key: str = "conformance-secret"
     cycles: int = 2
     quiet_seconds: float = 1.5  # the partner has finished a cycle when it sent nothing for this long
     cycle_timeout: float = 30.0

@@ -114,6 +114,7 @@ class Facts:
     refresh_seconds: float = 120.0  # an invite later than this after the last GetQuotas is from a stale list
     poll_burst: int = 5  # more GetQuotas calls than this within 10 s is hammering
     tracker_expectations: list[tuple[str, int]] = field(default_factory=list)  # (member, quota) of a next wave
+    adapter: dict[str, Any] | None = None  # what the partner's adapter answered (credits, redirect checks)
     _explained: dict[tuple[str, int], dict[str, Any] | None] = field(default_factory=dict)
     _violations: list[tuple[InviteAttempt, str]] | None = None
 

@@ -26,6 +26,8 @@ from .registry import Verdict, judge, select
 from .sandbox import LocalSandbox, SandboxClient, SandboxError
 
 Progress = Callable[[str], None]
+#: The end-page parameter holding the encrypted value during a run (Toluna's example's name).
+ENC_PARAMETER = "encValue"
 
 
 class RunError(RuntimeError):
@@ -85,11 +87,15 @@ class Run:
         shown = client.scenario()
         panel = shown["Panels"][0]
         guid, key = panel["PanelGUID"], panel["API_AUTH_KEY"]
-        if self.config.endpoints:
-            client.change_panel(guid, {"settings": self.config.endpoints})
-        client.change_panel(guid, {"duplicate_completions": True})
+        settings = {**self.config.endpoints, "Standard EncryptionResult Parameter Name": ENC_PARAMETER}
+        encryption = {
+            "encryption_algorithm": self.config.encryption_algorithm or None,
+            "encryption_key": self.config.encryption_key or None,
+        }
+        client.change_panel(guid, {"settings": settings, "duplicate_completions": True, **encryption})
         env = self._environment(client.base_url, panel)
         mark = self._last_id(client)
+        outbox_mark = client.call("GET", "outbox", params={"limit": 1})["LastID"]
         facts = Facts(
             panel=guid,
             api_key=key,
@@ -108,11 +114,16 @@ class Run:
             self.say(f"partner cycle {number}")
             self._cycle(client, mark)
             self._play(client, mark)
-            if number == 1:
-                self._notify(client, doc.get("conformance") or {})
+            if number == 1 and self._notify(client, doc.get("conformance") or {}):
+                # the partner is given the grace to act on what it was told before it works again
+                client.call("POST", "outbox/wait", params={"timeout": 20})
+                time.sleep(self.config.grace_seconds)
+        client.call("POST", "outbox/wait", params={"timeout": 20})
         facts.requests = self._partner_requests(client, mark)
         facts.actions, facts.visits = self.actions, self.visits
-        facts.notifications = self._notifications(client)
+        facts.notifications = self._notifications(client, outbox_mark)
+        if self.config.adapter_url:
+            facts.adapter = self._ask_adapter(self.config.adapter_url, facts)
         return facts
 
     def _environment(self, base_url: str, panel: dict[str, Any]) -> dict[str, str]:
@@ -124,6 +135,9 @@ class Run:
             "TOLUNA_PANEL_GUID": panel["PanelGUID"],
             "TOLUNA_API_KEY": panel["API_AUTH_KEY"],
             "TOLUNA_PARTNER_AUTH_KEY": panel.get("PARTNER_AUTH_KEY") or "",
+            "TOLUNA_ENCRYPTION_ALGORITHM": self.config.encryption_algorithm,
+            "TOLUNA_ENCRYPTION_KEY": self.config.encryption_key,
+            "TOLUNA_ENCRYPTION_PARAMETER": ENC_PARAMETER,
         }
         if self.config.env_file:
             self.config.env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
@@ -206,7 +220,7 @@ class Run:
             return PlayedVisit(member, quota, outcome, url, locals().get("end"), None, exc.__class__.__name__)
 
     # --- notifications --------------------------------------------------------------------------------------
-    def _notify(self, client: SandboxClient, plan: dict[str, Any]) -> None:
+    def _notify(self, client: SandboxClient, plan: dict[str, Any]) -> bool:
         """Between cycles, as Toluna would: one of the partner's quotas goes on hold, a quota of a survey the partner
         does not see goes on hold too (quota notifications go to every panel of the culture), a survey closes."""
         events: list[tuple[str, dict[str, Any]]] = []
@@ -217,19 +231,52 @@ class Run:
         if plan.get("close_survey"):
             events.append(("survey-closed", {"survey": plan["close_survey"]}))
         for kind, body in events:
-            try:
-                answer = client.event(kind, body)
-            except SandboxError as exc:
-                self.say(f"could not fire {kind}: {exc}")
-                continue
-            self.actions.append(Action(kind, _now_dt(), body, tuple(answer.get("Notifications", []))))
-            self.say(f"fired {kind} {body}")
+            self._fire(client, kind, body)
+        if plan.get("xml_quota"):  # a live quota of the partner's, said again in XML, as Toluna sends when so set
+            guid = client.scenario()["Panels"][0]["PanelGUID"]
+            client.change_panel(guid, {"notification_format": "xml"})
+            self._fire(client, "quota-status", {"quota": plan["xml_quota"], "live": True}, "xml")
+            client.change_panel(guid, {"notification_format": "json"})
+        return bool(events or plan.get("xml_quota"))
 
-    def _notifications(self, client: SandboxClient) -> list[dict[str, Any]]:
+    def _fire(self, client: SandboxClient, kind: str, body: dict[str, Any], fmt: str = "json") -> None:
         try:
-            return client.call("GET", "outbox", params={"limit": 10_000}).get("Notifications", [])
-        except SandboxError:
-            return []
+            answer = client.event(kind, body)
+        except SandboxError as exc:
+            self.say(f"could not fire {kind}: {exc}")
+            return
+        self.actions.append(Action(kind, _now_dt(), {**body, "format": fmt}, tuple(answer.get("Notifications", []))))
+        self.say(f"fired {kind} {body} ({fmt})")
+
+    @staticmethod
+    def _notifications(client: SandboxClient, after: int) -> list[dict[str, Any]]:
+        """Every notification sent during the run, with its delivery attempts."""
+        listed = client.call("GET", "outbox", params={"after": after, "limit": 10_000}).get("Notifications", [])
+        return [client.call("GET", f"outbox/{n['ID']}") for n in listed]
+
+    def _ask_adapter(self, url: str, facts: Facts) -> dict[str, Any]:
+        """What only the partner knows: completions credited per member, and whether it accepts a genuine and a
+        tampered encrypted end-page URL."""
+        base = url.rstrip("/")
+        credits = {}
+        for member in sorted({v.member for v in self.visits if v.outcome == "qualified" and v.end_status}):
+            try:
+                credits[member] = int(self.http.get(f"{base}/credits/{member}", timeout=10).json()["Credits"])
+            except (requests.RequestException, ValueError, KeyError):
+                credits[member] = -1
+        checks = []
+        signed = next((v.end_page for v in self.visits if v.end_page and f"&{ENC_PARAMETER}=" in v.end_page), None)
+        if signed:
+            tampered = signed[:-1] + ("0" if signed[-1] != "0" else "1")
+            for page, genuine in ((signed, True), (tampered, False)):
+                try:
+                    valid = bool(
+                        self.http.post(f"{base}/redirect-check", json={"url": page}, timeout=10).json()["Valid"]
+                    )
+                except (requests.RequestException, ValueError, KeyError):
+                    valid = None
+                checks.append({"url": page, "genuine": genuine, "valid": valid})
+        return {"credits": credits, "redirects": checks}
 
     # --- what the partner sent ------------------------------------------------------------------------------
     def _inventory(self, base_url: str, guid: str, key: str) -> dict[str, Any]:

@@ -1,3 +1,13 @@
 """Every check, one module per integration step; importing this package registers them all."""
 
-from . import endpages, inventory, invites, recontact, sampling, trackers  # noqa: F401
+from . import (  # noqa: F401
+    adapter,
+    endpages,
+    inventory,
+    invites,
+    notifications,
+    recontact,
+    registration,
+    sampling,
+    trackers,
+)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import threading
 import xml.etree.ElementTree as ET
 from html import escape
@@ -29,6 +32,22 @@ class Partner:
         self.integration = integration
         self.end_pages: list[dict[str, Any]] = []
         self.notifications: list[tuple[str, dict[str, Any]]] = []
+
+    @staticmethod
+    def redirect_is_genuine(url: str) -> bool:
+        """Toluna's standard encryption on an end page: the URL up to the encrypted value (with its trailing ``&``)
+        is what was encrypted with the shared key."""
+        algorithm = os.environ.get("TOLUNA_ENCRYPTION_ALGORITHM", "")
+        key = os.environ.get("TOLUNA_ENCRYPTION_KEY", "")
+        marker = "&" + os.environ.get("TOLUNA_ENCRYPTION_PARAMETER", "encValue") + "="
+        if not algorithm or marker not in url:
+            return False
+        signed, _, value = url.rpartition(marker)
+        digest = {"HMAC-SHA256": hashlib.sha256, "HMAC-SHA1": hashlib.sha1, "HMAC-MD5": hashlib.md5}.get(algorithm)
+        if digest is None:
+            return False
+        expected = hmac.new(key.encode(), (signed + "&").encode(), digest).hexdigest()
+        return hmac.compare_digest(expected, value)
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         partner = self
@@ -66,6 +85,13 @@ class Partner:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if url.path == "/run":
                     self._send(200, json.dumps(partner.integration.cycle()))
+                elif url.path == "/adapter/redirect-check":
+                    try:
+                        page = json.loads(body)["url"]
+                    except (ValueError, KeyError, TypeError):
+                        self._send(400, json.dumps({"Message": "send {url}"}))
+                        return
+                    self._send(200, json.dumps({"Valid": partner.redirect_is_genuine(page)}))
                 elif url.path.startswith("/toluna/notify/"):
                     kind = url.path.rsplit("/", 1)[-1]
                     try:

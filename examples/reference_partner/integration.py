@@ -49,6 +49,7 @@ class Member:
     preexisting: bool = False
     status: str = "registered"
     history: dict[tuple[int, int], int] = field(default_factory=dict)  # (survey, wave) taken -> status id
+    changes: dict[str, Any] = field(default_factory=dict)  # a profile change still to send (PUT)
 
     @property
     def profile(self) -> Profile:
@@ -83,6 +84,7 @@ def load_members(path: Path = MEMBERS, today: date | None = None) -> list[Member
                 preexisting=m.get("preexisting", False),
                 status=m.get("status", "registered"),
                 history={(h["survey"], h["wave"]): h["status"] for h in m.get("history", [])},
+                changes=m.get("changes", {}),
             )
         )
     return out
@@ -98,6 +100,7 @@ class Integration:
         self.held: set[int] = set()  # quotas Toluna said are not live
         self.closed: set[tuple[int, int]] = set()
         self.registered: set[str] = set()
+        self.written: dict[str, float] = {}  # member -> when the partner last wrote it (monotonic seconds)
         self.unroutable: set[str] = set()
         self.final: set[tuple[str, int]] = set()  # member-quota pairs refused for good
         self.invited: dict[tuple[str, int, int], str] = {}  # (member, survey, wave) -> invite URL
@@ -114,13 +117,24 @@ class Integration:
             return {"members": len(self.registered), "invites": len(self.invited), "asked": asked}
 
     def register(self) -> None:
-        """New members by POST (v2); a member is written at most once a second (Toluna's 1000 ms rule)."""
+        """New members by POST (v2), changes by PUT; a member is written at most once a second (Toluna's 1000 ms
+        rule), so a change waits until a second has passed since the member's last write."""
+        now = time.monotonic()
         for m in self.members.values():
-            if m.preexisting or m.code in self.registered:
+            if m.preexisting:
                 continue
-            answer = self.toluna.add_member(m.registration())
-            if answer.status in (201, 409):  # 409: Toluna has it already (a previous run)
-                self.registered.add(m.code)
+            if m.code not in self.registered:
+                answer = self.toluna.add_member(m.registration())
+                if answer.status in (201, 409):  # 409: Toluna has it already (a previous run)
+                    self.registered.add(m.code)
+                    self.written[m.code] = now
+            elif m.changes and now - self.written.get(m.code, 0) > 1.0:
+                self.update(m, now)
+
+    def update(self, m: Member, now: float) -> None:
+        if self.toluna.update_member({"MemberCode": m.code, **m.changes}).status == 200:
+            m.changes = {}
+            self.written[m.code] = now
 
     def refresh(self) -> None:
         """GetQuotas at most once per ``poll_seconds`` (Toluna advises about once a minute); notifications keep

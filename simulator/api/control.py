@@ -403,7 +403,8 @@ def outbox() -> Response:
     found = backend().store.outbox.list(
         status=a.get("status"), kind=a.get("kind"), panel=a.get("panel"), after=after, ids=ids or None, limit=limit
     )
-    return json_response({"Notifications": found, "Pending": backend().store.outbox.pending()})
+    store = backend().store
+    return json_response({"Notifications": found, "Pending": store.outbox.pending(), "LastID": store.outbox.last_id()})
 
 
 @bp.get("/outbox/<int:notification_id>")

@@ -37,7 +37,9 @@ def run_partner(conformance_sandbox: LocalSandbox) -> Runner:
             partner_cmd=" ".join([sys.executable, "-m", *partner, "--port", str(port)]),
             partner_url=f"http://127.0.0.1:{port}/run",
             partner_base=f"http://127.0.0.1:{port}",
+            adapter_url=f"http://127.0.0.1:{port}/adapter",
             quiet_seconds=0.3,
+            grace_seconds=0.5,
         )
         config.update(dict(settings), "test")
         return Run(config).execute()

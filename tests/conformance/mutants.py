@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import examples.reference_partner.integration as integration_module
 from examples.reference_partner import sampling
-from examples.reference_partner.app import Partner
+from examples.reference_partner.app import Partner, parse_notification
 from examples.reference_partner.integration import Integration, Member, load_members
 from examples.reference_partner.toluna import Toluna
 
@@ -253,23 +255,166 @@ class SurveyIdentity(Integration):
         return any(s == survey_wave[0] for s, _ in m.history)
 
 
-def broken_end_page() -> None:
-    """END-01: the Quota Full end page fails."""
+def _refuse(method: str, prefix: str, status: int, when: Callable[[Partner, bytes, str], bool] | None = None) -> None:
+    """Make the partner answer ``status`` to requests under ``prefix`` (when ``when(partner, body, type)`` says so).
+    A POST's body is read first, so the refusal is an answer, not a broken connection."""
     original = Partner.handler
 
     def handler(self: Partner) -> Any:
         base = original(self)
+        partner = self
 
-        class Broken(base):  # type: ignore[misc, valid-type]
+        class Refusing(base):  # type: ignore[misc, valid-type]
+            def _refused(self) -> bool:
+                if not self.path.startswith(prefix):
+                    return False
+                body = b""
+                if self.command == "POST":
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    self.rfile = io.BytesIO(body)  # the partner's own handler reads it again
+                    self.headers.replace_header("Content-Length", str(len(body)))
+                if when is None or when(partner, body, self.headers.get("Content-Type", "")):
+                    self._send(status, "{}")
+                    return True
+                return False
+
             def do_GET(self) -> None:
-                if self.path.startswith("/toluna/end/quotafull"):
-                    self._send(500, "{}")
-                    return
-                super().do_GET()
+                if method != "GET" or not self._refused():
+                    super().do_GET()
 
-        return Broken
+            def do_POST(self) -> None:
+                if method != "POST" or not self._refused():
+                    super().do_POST()
+
+        return Refusing
 
     Partner.handler = handler  # type: ignore[method-assign]
+
+
+def broken_end_page() -> None:
+    """END-01: the Quota Full end page fails."""
+    _refuse("GET", "/toluna/end/quotafull", 500)
+
+
+def failing_terminations() -> None:
+    """NOT-01: the termination endpoint fails."""
+    _refuse("POST", "/toluna/notify/terminate", 500)
+
+
+def _unknown_quota(partner: Partner, body: bytes, content_type: str) -> bool:
+    known = {q["QuotaID"] for s in partner.integration.inventory.get("Surveys", []) for q in s["Quotas"]}
+    return int(parse_notification(body, content_type).get("QuotaID", 0)) not in known
+
+
+def only_own_quotas() -> None:
+    """NOT-02: quota notifications about quotas the partner does not have are refused."""
+    _refuse("POST", "/toluna/notify/quota", 400, _unknown_quota)
+
+
+def _repeat(partner: Partner, body: bytes, _type: str) -> bool:
+    seen = getattr(partner, "_seen_completions", set())
+    partner._seen_completions = seen | {body}  # type: ignore[attr-defined]
+    return body in seen
+
+
+def refuses_repeats() -> None:
+    """NOT-03: a completion that comes again is refused (409)."""
+    _refuse("POST", "/toluna/notify/complete", 409, _repeat)
+
+
+def json_only() -> None:
+    """NOT-04: XML notifications are refused."""
+    _refuse("POST", "/toluna/notify/quota", 400, lambda _p, body, _t: body.lstrip().startswith(b"<"))
+
+
+class DeafToNotifications(Integration):
+    """NOT-05: quota status and survey closed notifications are answered but not acted on."""
+
+    def notified(self, kind: str, doc: dict[str, Any]) -> None:
+        if kind not in ("quota", "survey"):
+            super().notified(kind, doc)
+
+
+class NoVersionHeader(Integration):
+    """REG-01: a member read back without the version 2 Accept header."""
+
+    def register(self) -> None:
+        super().register()
+        self.toluna.http.get(
+            f"{self.toluna.core}/Respondent",
+            params={"memberCode": "RP-ANNA", "partnerGUID": self.toluna.panel},
+            timeout=30,
+        )
+
+
+def _extra_member(**fields: Any) -> Member:
+    base = load_members()[0]
+    return replace(base, code=fields.pop("code"), active=False, **fields)
+
+
+class NoBirthDate(Integration):
+    """REG-02: a member added without a birth date."""
+
+    def register(self) -> None:
+        super().register()
+        if "RP-NOBIRTH" not in self.registered:
+            doc = _extra_member(code="RP-NOBIRTH").registration()
+            del doc["BirthDate"]
+            self.toluna.add_member(doc)
+            self.registered.add("RP-NOBIRTH")
+
+
+class WritesComputed(Integration):
+    """REG-03: a computed answer (DMA) sent with a member."""
+
+    def register(self) -> None:
+        kim = self.members["RP-KIM"]
+        kim.answers[1001568] = {2112087}
+        super().register()
+
+
+class PostsAgain(Integration):
+    """REG-04: a member's change sent with POST again."""
+
+    def update(self, m: Member, now: float) -> None:
+        self.toluna.add_member({**m.registration(), **m.changes})
+        m.changes = {}
+
+
+class NoPause(Integration):
+    """REG-05: a member's change sent straight after adding it."""
+
+    def register(self) -> None:
+        super().register()
+        for m in self.members.values():
+            if m.changes:
+                self.toluna.update_member({"MemberCode": m.code, **m.changes})
+                m.changes = {}
+
+
+class UnknownAnswer(Integration):
+    """REG-06: an answer id the culture does not have."""
+
+    def register(self) -> None:
+        self.members["RP-KIM"].answers[1001101] = {2009999}
+        super().register()
+
+
+class CreditsEveryCompletion(Integration):
+    """ADP-01: every completion notification credited, repeats included."""
+
+    def notified(self, kind: str, doc: dict[str, Any]) -> None:
+        super().notified(kind, doc)
+        if kind == "complete":
+            self.repeats = getattr(self, "repeats", {})
+            key = str(doc["UniqueCode"])
+            self.repeats[key] = self.repeats.get(key, 0) + 1
+            self.credits[key] = {(i, 0) for i in range(self.repeats[key])}
+
+
+def trusts_any_redirect() -> None:
+    """ADP-02: any end page URL is taken as genuine."""
+    Partner.redirect_is_genuine = staticmethod(lambda url: True)  # type: ignore[method-assign]
 
 
 #: name -> (patch applied at start, the Integration class); names are the checks that must catch them.
@@ -297,6 +442,19 @@ MUTANTS: dict[str, tuple[Callable[[], None] | None, type[Integration]]] = {
     "TRK-01": (None, ForgetHistory),
     "TRK-02": (None, SurveyIdentity),
     "END-01": (broken_end_page, Integration),
+    "NOT-01": (failing_terminations, Integration),
+    "NOT-02": (only_own_quotas, Integration),
+    "NOT-03": (refuses_repeats, Integration),
+    "NOT-04": (json_only, Integration),
+    "NOT-05": (None, DeafToNotifications),
+    "REG-01": (None, NoVersionHeader),
+    "REG-02": (None, NoBirthDate),
+    "REG-03": (None, WritesComputed),
+    "REG-04": (None, PostsAgain),
+    "REG-05": (None, NoPause),
+    "REG-06": (None, UnknownAnswer),
+    "ADP-01": (None, CreditsEveryCompletion),
+    "ADP-02": (trusts_any_redirect, Integration),
 }
 
 
