@@ -24,6 +24,7 @@ from simulator.domain.endpages import custom_parameters, fill
 from simulator.domain.events import Event, VisitEnded
 from simulator.domain.events import changes as survey_changes
 from simulator.domain.model import Invite, Member, Panel, Survey, Visit
+from simulator.domain.outcome_rules import AUTO, choose
 from simulator.domain.outcomes import LINK_USED, OUTCOMES, REJECTIONS, RESTART, Outcome, PreStart, pre_start
 from simulator.domain.sampling import check_quota
 from simulator.notify.encryption import sign_redirect
@@ -81,6 +82,15 @@ class SurveyFlow:
         self.notify = notify
 
     # --- a click ------------------------------------------------------------------------------------------
+    def resolve(self, token: str, outcome_key: str) -> str:
+        """``auto`` becomes the outcome the scenario's outcome rules give the invite's member and quota."""
+        found = self.store.members.invite(token) if outcome_key == AUTO else None
+        if found is None:
+            return outcome_key
+        invite = found[0]
+        rules = self.store.inventory.snapshot().outcome_rules
+        return choose(rules, invite.member_code, invite.survey_id, invite.quota_id)
+
     def enter(self, token: str, params: list[tuple[str, str]], ref: str | None, base_url: str) -> Step:
         found = self.store.members.invite(token)
         if found is None:

@@ -1,10 +1,12 @@
 """Where invite URLs lead: Toluna's survey entry path. A person sees the survey page and picks an outcome; an
-automated caller names it with ``&outcome=``. Either way the member ends on the partner's end page (302)."""
+automated caller names it with ``&outcome=`` (``auto``: the scenario's outcome rules choose). Either way the
+member ends on the partner's end page (302)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, render_template, request
 
+from simulator.domain.outcome_rules import AUTO
 from simulator.domain.outcomes import OUTCOMES
 from simulator.survey_flow import INVITE_PATH, Step
 
@@ -25,8 +27,11 @@ def survey_entry() -> Response:
     token = request.args.get("od") or request.args.get("di") or ""  # Toluna's links have used both names
     flow = backend().flow
     outcome = _outcome()
-    if outcome is not None and outcome not in OUTCOMES:
-        return _message(400, "Unknown outcome", [f"'{outcome}' is not an outcome; use one of {', '.join(OUTCOMES)}."])
+    if outcome is not None and outcome not in OUTCOMES and outcome != AUTO:
+        choices = ", ".join([*OUTCOMES, AUTO])
+        return _message(400, "Unknown outcome", [f"'{outcome}' is not an outcome; use one of {choices}."])
+    if outcome is not None:
+        outcome = flow.resolve(token, outcome)  # auto: the scenario's outcome rules decide
     ref = request.form.get("ref") or request.cookies.get(COOKIE)
     if request.method == "POST":
         if outcome is None:

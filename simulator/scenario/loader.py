@@ -21,6 +21,7 @@ from simulator.domain.faults import FaultRule
 from simulator.domain.geography import PostalArea, derive
 from simulator.domain.inventory_codec import quota_state_from_dict, survey_from_wire, survey_state_from_dict
 from simulator.domain.model import Member, MemberStatus, Panel, Participation, Survey
+from simulator.domain.outcome_rules import OutcomeRule
 from simulator.domain.outcomes import OUTCOMES
 from simulator.domain.reference import ReferenceData, culture_for, import_body, targets_of
 from simulator.domain.reference import bundled as bundled_reference
@@ -125,6 +126,7 @@ class _Builder:
         scn.timeline = self._timeline(members, clock)
         scn.reference = self._reference(panels, surveys)
         scn.postal_areas = self.areas
+        scn.outcome_rules = self._outcome_rules()
         return scn
 
     def _clock(self) -> ClockSetting | None:
@@ -387,6 +389,25 @@ class _Builder:
                 raise self.fail(f"{path}.survey", f"no survey {entry.survey_id} in the inventory", "fix the SurveyID")
             out.append(entry)
         return sorted(out, key=lambda e: e.at)
+
+    def _outcome_rules(self) -> list[OutcomeRule]:
+        out = []
+        for i, r in enumerate(self.d.get("outcome_rules", [])):
+            path = f"outcome_rules[{i}]"
+            for key in r["outcomes"]:
+                if key not in OUTCOMES:
+                    raise self.fail(
+                        f"{path}.outcomes.{key}", f"{key!r} is not an outcome", f"use {', '.join(OUTCOMES)}"
+                    )
+            if r.get("quota") is not None and r["quota"] not in self.quota_survey:
+                raise self.fail(f"{path}.quota", f"no quota {r['quota']} in the inventory", "fix the QuotaID")
+            if r.get("survey") is not None and r["survey"] not in set(self.quota_survey.values()):
+                raise self.fail(f"{path}.survey", f"no survey {r['survey']} in the inventory", "fix the SurveyID")
+            weights = tuple((k, float(w)) for k, w in r["outcomes"].items() if w > 0)
+            if not weights:
+                raise self.fail(f"{path}.outcomes", "every weight is 0", "give at least one outcome a weight above 0")
+            out.append(OutcomeRule(weights, int(r.get("seed", 0)), r.get("quota"), r.get("survey")))
+        return out
 
     def _postal_areas(self) -> list[PostalArea]:
         out = []

@@ -9,6 +9,7 @@ from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
 from simulator.domain.geography import PostalArea
 from simulator.domain.model import Member, Panel, Participation, Survey
+from simulator.domain.outcome_rules import OutcomeRule
 from simulator.domain.reference import ReferenceData
 from simulator.domain.timeline import Entry as TimelineEntry
 
@@ -48,6 +49,7 @@ class Scenario:
     timeline: list[TimelineEntry] = field(default_factory=list)
     reference: ReferenceData = field(default_factory=ReferenceData)
     postal_areas: list[PostalArea] = field(default_factory=list)
+    outcome_rules: list[OutcomeRule] = field(default_factory=list)
     clock: ClockSetting | None = None
     text: str = ""  # the file as written, so a reset can rebuild the same state
 

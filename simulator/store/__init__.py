@@ -8,6 +8,7 @@ from pathlib import Path
 
 from simulator.domain.clock import ClockSetting
 from simulator.domain.geography import to_list as areas_to_list
+from simulator.domain.outcome_rules import to_list as rules_to_list
 from simulator.scenario.model import Scenario
 
 from .db import Database
@@ -70,6 +71,7 @@ class Store:
             self.timeline.replace(conn, scenario.timeline)
             self.inventory.replace_reference(scenario.reference, conn)
             self.meta.put(conn, "postal_areas", json.dumps(areas_to_list(scenario.postal_areas)))
+            self.meta.put(conn, "outcome_rules", json.dumps(rules_to_list(scenario.outcome_rules)))
             self.meta.set_clock(scenario.clock or ClockSetting(), conn)
             self.meta.put(conn, "scenario_name", scenario.name)
             self.meta.put(conn, "scenario_source", scenario.source)

@@ -20,6 +20,8 @@ from simulator.domain.faults import FaultRule
 from simulator.domain.geography import PostalArea
 from simulator.domain.geography import from_list as areas_from_list
 from simulator.domain.model import Panel, Quota, Survey
+from simulator.domain.outcome_rules import OutcomeRule
+from simulator.domain.outcome_rules import from_list as rules_from_list
 from simulator.domain.reference import ReferenceData
 from simulator.domain.reference import from_doc as reference_from_doc
 from simulator.domain.reference import to_doc as reference_to_doc
@@ -39,6 +41,7 @@ class Snapshot:
     faults: list[tuple[int, FaultRule]] = field(default_factory=list)
     reference: ReferenceData = field(default_factory=ReferenceData)
     postal_areas: list[PostalArea] = field(default_factory=list)
+    outcome_rules: list[OutcomeRule] = field(default_factory=list)
 
     def surveys_for(self, culture: str) -> list[Survey]:
         return self.surveys.get(culture, [])
@@ -100,7 +103,9 @@ class Inventory:
                 reference = reference_from_doc(row[0]) if row else ReferenceData()
                 row = conn.execute("SELECT value FROM meta WHERE key = 'postal_areas'").fetchone()
                 areas = areas_from_list(json.loads(row[0])) if row else []
-            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults, reference, areas)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'outcome_rules'").fetchone()
+                rules = rules_from_list(json.loads(row[0])) if row else []
+            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults, reference, areas, rules)
             return self._cached
 
     def replace(self, conn: sqlite3.Connection, panels: list[Panel], surveys: list[Survey]) -> None:

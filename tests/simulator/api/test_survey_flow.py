@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from simulator.domain.outcome_rules import choose
 from simulator.domain.outcomes import OUTCOMES, REJECTIONS
+from simulator.scenario.model import Scenario
 from tests.support import ES, PANEL, Sandbox, click, invite, reference
 
 END = "http://127.0.0.1:8081/toluna/end/"
@@ -212,3 +214,20 @@ def test_the_journal_records_entries_and_outcomes(fresh_sandbox: Sandbox) -> Non
     entries = fresh_sandbox.control("GET", "journal", params={"route": "survey_entry"}).json()["Entries"]
     assert [(e["member_code"], e["quota_id"], e["status"]) for e in entries] == [("M-ANNA", 4200001, 302)]
     assert "outcome Quota Full" in entries[0]["note"]
+
+
+def test_outcome_auto_follows_the_scenario_outcome_rules(fresh_sandbox: Sandbox, default_scenario: Scenario) -> None:
+    pages = {"qualified": "qualified", "terminated": "terminate", "quota_full": "quotafull"}
+    seen = set()
+    for i in range(60):
+        member = f"GEN-{i:06d}"
+        resp = fresh_sandbox.invite(member, 4200001)
+        if resp.status_code != 200:
+            continue
+        expected = choose(default_scenario.outcome_rules, member, 3100001, 4200001)
+        done = click(resp.json()["URL"], outcome="auto")
+        assert done.status_code == 302 and done.headers["Location"].startswith(END + pages[expected]), member
+        seen.add(expected)
+    assert len(seen) >= 2  # the rule's shares, not one outcome for everyone
+    elsewhere = click(invite(fresh_sandbox, "M-ANNA", 4200003), outcome="auto")  # the general rule: qualified
+    assert elsewhere.headers["Location"].startswith(END + "qualified")

@@ -107,6 +107,24 @@ def error_of(text: str, file: str = "s.yaml") -> ScenarioError:
             "declare it",
         ),
         (
+            PANEL + "outcome_rules:\n  - {outcomes: {qualified: 1, finished: 2}}\n",
+            "outcome_rules[0].outcomes.finished",
+            "'finished' is not an outcome",
+            "use qualified, terminated",
+        ),
+        (
+            PANEL + "outcome_rules:\n  - {quota: 77, outcomes: {qualified: 1}}\n",
+            "outcome_rules[0].quota",
+            "no quota 77",
+            "fix the QuotaID",
+        ),
+        (
+            PANEL + "outcome_rules:\n  - {outcomes: {qualified: 0}}\n",
+            "outcome_rules[0].outcomes",
+            "every weight is 0",
+            "above 0",
+        ),
+        (
             PANEL + "inventory:\n  - {culture: EN-US, file: nowhere.json}\n",
             "inventory[0].file",
             "cannot read",
