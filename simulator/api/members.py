@@ -36,7 +36,7 @@ def _write(update: bool) -> Response:
     except Exception as e:
         g.journal_note = str(e)
         raise
-    return json_response(None, 200) if update else Response(status=201)
+    return Response(status=200 if update else 201)  # no body either way, as in Toluna's examples
 
 
 @bp.post("/Respondent")

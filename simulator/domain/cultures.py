@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-#: culture name -> (Toluna CultureID, Toluna CountryID); ids as seen in Toluna's bodies and collections.
+#: culture name -> (Toluna CultureID, Toluna CountryID): EN-US's CultureID is 1 in Toluna's SDK documentation
+#: (5 is United Kingdom English), its CountryID the one Toluna's GetQuotas bodies carry.
 KNOWN: dict[str, tuple[int, int]] = {
-    "EN-US": (5, 2000223),
+    "EN-US": (1, 2000223),
 }
 
 

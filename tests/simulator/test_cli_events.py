@@ -91,7 +91,7 @@ def test_import_reference_serves_a_toluna_body(fresh_sandbox: Sandbox, tmp_path:
             "InternalName": "Pets",
             "TranslatedQuestion": {
                 "QuestionID": 1002099,
-                "CultureID": 5,
+                "CultureID": 1,
                 "DisplayNameTranslation": "Pets?",
                 "HelpTextTranslation": "",
                 "SamplingSequenceNumber": None,
@@ -107,7 +107,7 @@ def test_import_reference_serves_a_toluna_body(fresh_sandbox: Sandbox, tmp_path:
     assert main(["import-reference", str(path), "--url", fresh_sandbox.base_url]) == 0
     got = requests.post(
         f"{fresh_sandbox.base_url}/IPUtilityService/ReferenceData/QuestionsAndAnswersData",
-        json={"CultureIDs": [5], "IncludeRoutables": True, "IncludeDemographics": True},
+        json={"CultureIDs": [1], "IncludeRoutables": True, "IncludeDemographics": True},
         headers={"PARTNER_AUTH_KEY": "e3b7c1d9-2a6f-4d8b-9c4e-6a1f3b7d5c28"},
         timeout=30,
     ).json()

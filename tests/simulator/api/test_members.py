@@ -59,7 +59,8 @@ def test_add_get_update_and_sample(fresh_sandbox: Sandbox) -> None:
         "MemberCode": "REG-1",
         "AnsweredQuestions": [{"QuestionID": 1001101, "AnswerID": 2002274}],
     }
-    assert send(fresh_sandbox, "PUT", update).status_code == 200
+    updated = send(fresh_sandbox, "PUT", update)
+    assert updated.status_code == 200 and updated.content == b""
     assert fresh_sandbox.invite("REG-1", 4200003).status_code == 200  # education now matches
 
 

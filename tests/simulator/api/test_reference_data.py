@@ -12,7 +12,7 @@ from tests.support import DEFAULT_SCENARIO, PANEL, Sandbox
 
 REF = "/IPUtilityService/ReferenceData"
 KEY = {"PARTNER_AUTH_KEY": "e3b7c1d9-2a6f-4d8b-9c4e-6a1f3b7d5c28"}
-US = 5
+US = 1
 
 
 def qa(sandbox: Sandbox, **body: Any) -> list[dict[str, Any]]:
@@ -48,7 +48,8 @@ def test_static_lists_in_toluna_shapes(sandbox: Sandbox) -> None:
     def get(path: str) -> Any:
         return requests.get(sandbox.base_url + REF + path, headers=KEY, timeout=30).json()
 
-    assert {"CultureID": 5, "Name": "en-us", "Description": "United States English"} in get("/Cultures")
+    assert {"CultureID": 1, "Name": "en-us", "Description": "United States English"} in get("/Cultures")
+    assert {"CultureID": 5, "Name": "en-gb", "Description": "United Kingdom English"} in get("/Cultures")
     assert {"DeviceTypeID": 3, "Type": "SMARTPHONE"} in get("/DeviceTypes")
     assert {"StudyTypeID": 100133, "Name": "CANDY", "Description": "CANDY"} in get("/StudyTypes")
     assert {"CurrencyID": 12, "Name": "New Zealand Dollar"} in get("/Currencies")
