@@ -22,6 +22,7 @@ BENCHMARKS = {
     "getquotas": "bench.bench_getquotas",
     "invite": "bench.bench_invite",
     "recontact": "bench.bench_recontact",
+    "notify": "bench.bench_notify",
 }
 
 
