@@ -39,7 +39,6 @@ from simulator.domain.timeline import Entry as TimelineEntry
 from simulator.notify.dispatcher import Dispatcher
 from simulator.notify.routing import outgoing
 from simulator.store import Store
-from simulator.store.outbox import Outbox
 from simulator.survey_flow import Step, SurveyFlow, invite_url, profile_url
 
 RECONTACT_DEFAULT_PAGE = 10_000
@@ -71,7 +70,7 @@ class Backend:
         """Queue the notifications ``events`` call for (due ``delay`` seconds from now), inside the caller's
         transaction; their outbox ids. This process's dispatcher is woken once the transaction commits."""
         items = outgoing(events, self.store.inventory.snapshot().panels.values())
-        ids = Outbox.enqueue(conn, items, delay)
+        ids = self.store.outbox.queue(conn, items, delay)
         if ids and self.dispatcher is not None:
             self.store.db.after_commit(self.dispatcher.wake.set)
         return ids

@@ -11,12 +11,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import requests
-
+from simulator.store.live import process_alive
 from simulator.store.outbox import Claimed, Outbox
+
+from .poster import DeliveryError, Poster
 
 log = logging.getLogger("simulator.notify")
 IDLE_WAIT = 0.25  # how long an idle dispatcher waits before looking again
+POLL = 0.005  # how often an idle dispatcher looks at the shared signal (a memory read)
+RELEASE_EVERY = 2.0  # how often an idle dispatcher looks for leases held by processes that are gone
 
 
 class Dispatcher:
@@ -27,10 +30,12 @@ class Dispatcher:
         self.wake = threading.Event()
         self._free = threading.Semaphore(concurrency)
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="notify")
-        self._sessions = threading.local()
+        self._senders = threading.local()
         self._thread: threading.Thread | None = None
+        self._released_at = 0.0
 
     def start(self) -> Dispatcher:
+        self._release_dead()  # a worker killed mid-delivery: its notifications are taken over now
         self._thread = threading.Thread(target=self._loop, name="notify-dispatcher", daemon=True)
         self._thread.start()
         return self
@@ -58,36 +63,41 @@ class Dispatcher:
             self._pool.submit(self._deliver, item)
         return len(claimed)
 
+    def _release_dead(self) -> None:
+        self._released_at = time.monotonic()
+        freed = self.outbox.release_dead(process_alive)
+        if freed:
+            log.info("took over %d notification(s) from a dispatcher that is gone", freed)
+
     def _idle(self) -> None:
+        """Wait until something may be due: this process queued (``wake``), another process queued (the shared
+        signal, looked at every ``POLL``), the next retry or lease end falls due, or ``IDLE_WAIT`` passed."""
+        if time.monotonic() - self._released_at >= RELEASE_EVERY:
+            self._release_dead()
+        live = self.outbox.db.live
+        seen = live.outbox_signal
         due = self.outbox.next_due()
-        wait = IDLE_WAIT if due is None else min(max(due - datetime.now(UTC).timestamp(), 0.005), IDLE_WAIT)
-        self.wake.wait(wait)
+        wait = IDLE_WAIT if due is None else min(max(due - datetime.now(UTC).timestamp(), 0.0), IDLE_WAIT)
+        deadline = time.monotonic() + wait
+        while not self.wake.wait(min(POLL, max(deadline - time.monotonic(), 0.0))):
+            if live.outbox_signal != seen or time.monotonic() >= deadline:
+                break
         self.wake.clear()
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._sessions, "session", None)
-        if session is None:
-            session = self._sessions.session = requests.Session()
-            session.headers["User-Agent"] = "toluna-sandbox-notifications"
-        return session
+    def _poster(self) -> Poster:
+        poster = getattr(self._senders, "poster", None)
+        if poster is None:
+            poster = self._senders.poster = Poster()
+        return poster
 
     def _deliver(self, item: Claimed) -> None:
         started = time.perf_counter()
         status, error, excerpt = None, None, ""
         try:
-            resp = self._session().post(
-                item.url,
-                data=item.body.encode("utf-8"),
-                headers={"Content-Type": item.content_type, **item.headers},
-                timeout=item.timeout,
-            )
-            status, excerpt = resp.status_code, resp.text[:512]
-        except requests.Timeout:
-            error = f"timeout after {item.timeout:g} s"
-        except requests.ConnectionError as exc:
-            error = f"connection error: {exc.__class__.__name__}"
-        except requests.RequestException as exc:
-            error = f"request failed: {exc}"
+            headers = {"Content-Type": item.content_type, **item.headers}
+            status, excerpt = self._poster().post(item.url, item.body.encode("utf-8"), headers, item.timeout)
+        except DeliveryError as exc:
+            error = str(exc)
         finally:
             latency = (time.perf_counter() - started) * 1000
             try:

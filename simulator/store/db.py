@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     lease_owner TEXT, lease_until REAL, delivered_at REAL, resend_of INTEGER, subject TEXT NOT NULL,
     max_attempts INTEGER NOT NULL, retry_seconds REAL NOT NULL, timeout REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, queue_seq);
+CREATE INDEX IF NOT EXISTS outbox_seq ON outbox (queue_seq);
 CREATE TABLE IF NOT EXISTS outbox_attempts (
     id INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL, at REAL NOT NULL, status INTEGER, error TEXT,
     latency_ms REAL NOT NULL, response TEXT);
@@ -122,10 +123,10 @@ class Database:
                     log.warning("%s: made by another version (schema %s); starting it afresh", self.path, found)
                 for table in tables:
                     conn.execute(f"DROP TABLE {table}")
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for statement in SCHEMA.split(";"):  # every statement is IF NOT EXISTS: a new index reaches old files
+                if statement.strip():
+                    conn.execute(statement)
         except BaseException:
             conn.execute("ROLLBACK")
             raise

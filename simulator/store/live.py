@@ -33,6 +33,7 @@ _SLOT = struct.Struct("<qqq")  # pid, entries queued, entries stored
 _HEADER = 16  # magic, version
 _SIZE = 8192
 _WORD = struct.Struct("<q")
+_OUTBOX_AT = _SIZE - _WORD.size  # after the slots: the outbox's signal
 
 
 class LiveState:
@@ -88,6 +89,17 @@ class LiveState:
     def set_version(self, value: int) -> None:
         _WORD.pack_into(self._buf, 8, value)
 
+    # --- the outbox's signal -------------------------------------------------------------------------------------
+    @property
+    def outbox_signal(self) -> int:
+        """Changes whenever some process commits new notifications: idle dispatchers of every process watch it."""
+        return int(_WORD.unpack_from(self._buf, _OUTBOX_AT)[0])
+
+    def signal_outbox(self) -> None:
+        """Two processes signalling at once may both write the same number: the number still changed, which is
+        all a watcher asks."""
+        _WORD.pack_into(self._buf, _OUTBOX_AT, self.outbox_signal + 1)
+
     # --- journal queues -----------------------------------------------------------------------------------------
     def _own_slot(self) -> int:
         """This process's slot, claimed on first use (server workers fork: the pid decides, not the object)."""
@@ -98,7 +110,7 @@ class LiveState:
             chosen = None
             for i in range(_SLOTS):
                 owner = self._slot_values(i)[0]
-                if owner == 0 or not _alive(owner):
+                if owner == 0 or not process_alive(owner):
                     chosen = i
                     break
             if chosen is None:  # more live processes than slots: share the last one (waits get looser, not wrong)
@@ -130,7 +142,7 @@ class LiveState:
         while pending:
             for i, (pid, queued) in list(pending.items()):
                 now_pid, _, stored = self._slot_values(i)
-                if now_pid != pid or stored >= queued or not _alive(pid):
+                if now_pid != pid or stored >= queued or not process_alive(pid):
                     del pending[i]
             if not pending:
                 break
@@ -151,7 +163,7 @@ class LiveState:
         self._fd = self._writer_fd = None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

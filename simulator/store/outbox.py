@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +89,13 @@ class Outbox:
             ids.append(int(cur.lastrowid or 0))
         return ids
 
+    def queue(self, conn: sqlite3.Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
+        """``enqueue``, and once the transaction commits, signal every process's dispatcher."""
+        ids = self.enqueue(conn, items, delay)
+        if ids:
+            self.db.after_commit(self.db.live.signal_outbox)
+        return ids
+
     def claim(self, owner: str, limit: int = 64) -> list[Claimed]:
         """Take up to ``limit`` due notifications, in queue order, for ``LEASE_SECONDS``."""
         now = _now()
@@ -154,14 +162,38 @@ class Outbox:
                 row[9],
                 row[10],
             )
-            [new] = self.enqueue(conn, [o])
+            [new] = self.queue(conn, [o])
             conn.execute("UPDATE outbox SET resend_of = ? WHERE id = ?", (notification_id, new))
             return new
 
     def next_due(self) -> float | None:
-        """When the next pending notification falls due (epoch seconds), or None."""
-        row = self.db.read("SELECT MIN(next_at) FROM outbox WHERE status = 'pending'")
+        """When the next pending notification can be claimed (epoch seconds), or None: one being delivered counts
+        from the end of its lease, so an idle dispatcher does not spin while another delivers."""
+        row = self.db.read(
+            "SELECT MIN(CASE WHEN lease_until >= ? THEN lease_until ELSE next_at END) FROM outbox "
+            "WHERE status = 'pending'",
+            (_now(),),
+        )
         return float(row[0][0]) if row and row[0][0] is not None else None
+
+    def release_dead(self, alive: Callable[[int], bool]) -> int:
+        """End the leases of dispatchers whose process is gone (``kill -9`` mid-delivery), so what they had in hand
+        is delivered now rather than when the lease runs out; how many notifications were freed. Owners are
+        ``"<pid>-<id>"``; the database is one file on one host, so a pid names a process."""
+        now = _now()
+        owners = self.db.read(
+            "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending' AND lease_until >= ?", (now,)
+        )
+        dead = [o for (o,) in owners if o and o.split("-", 1)[0].isdigit() and not alive(int(o.split("-", 1)[0]))]
+        if not dead:
+            return 0
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE status = 'pending' "
+                f"AND lease_owner IN ({', '.join('?' * len(dead))})",
+                dead,
+            )
+            return cur.rowcount
 
     def last_id(self) -> int:
         return int(self.db.read("SELECT COALESCE(MAX(id), 0) FROM outbox")[0][0])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from simulator.store import Store
-from simulator.store.outbox import Outgoing
+from simulator.store.live import process_alive
+from simulator.store.outbox import LEASE_SECONDS, Outgoing
 
 
 def item(n: int, retry: float = 0.0, attempts: int = 8) -> Outgoing:
@@ -53,3 +58,26 @@ def test_after_the_last_attempt_it_is_given_up(tmp_path: Path) -> None:
         store.outbox.record(x, "w", None, "connection error", 1.0, "")
     assert store.outbox.get(a)["Status"] == "failed" and store.outbox.claim("w") == []
     assert [t["Error"] for t in store.outbox.get(a)["Attempts"]] == ["connection error"] * 2
+
+
+def test_leases_of_a_process_that_is_gone_are_taken_over(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    with store.db.write() as conn:
+        a, _ = store.outbox.enqueue(conn, [item(1), item(2)])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    store.outbox.claim(f"{gone.pid}-1", limit=1)  # killed mid-delivery
+    store.outbox.claim(f"{os.getpid()}-2", limit=1)  # still delivering
+    assert store.outbox.claim("w3") == []
+    assert store.outbox.release_dead(process_alive) == 1
+    assert [x.id for x in store.outbox.claim("w3")] == [a]
+
+
+def test_the_next_due_time_of_a_notification_in_flight_is_the_end_of_its_lease(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    with store.db.write() as conn:
+        store.outbox.enqueue(conn, [item(1)])
+    before = time.time()
+    store.outbox.claim("w1")
+    due = store.outbox.next_due()
+    assert due is not None and due >= before + LEASE_SECONDS - 1
