@@ -23,6 +23,7 @@ BENCHMARKS = {
     "invite": "bench.bench_invite",
     "recontact": "bench.bench_recontact",
     "notify": "bench.bench_notify",
+    "conformance": "bench.bench_conformance",
 }
 
 
