@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.parse
 from collections.abc import Callable
@@ -187,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"toluna-sandbox: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the output was piped to a reader that stopped (``| head``): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
