@@ -23,13 +23,17 @@ class KeepAlive(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        KeepAlive.connections.add(id(self.connection))
+        KeepAlive.connections.add(self.client_address[1])  # one client port per connection
         time.sleep(KeepAlive.delay)
         answer = b'{"Received": true, "Echo": "' + body + b'"}'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+        except OSError:  # the client gave up waiting (the timeout test)
+            self.close_connection = True
+            return
         if KeepAlive.close_after_answer:  # the partner's server drops idle connections without saying so
             self.close_connection = True
 
