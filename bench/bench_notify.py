@@ -343,13 +343,7 @@ def post_loop(url: str, threads: int, seconds: float, body: str, client: str) ->
         with lock:
             latencies.extend(mine)
 
-    start = time.perf_counter()
-    workers = [threading.Thread(target=loop) for _ in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
-    seconds = time.perf_counter() - start
+    seconds = common.run_threads(loop, threads)
     print(json.dumps({"requests": len(latencies), "seconds": seconds, "q": common.quantiles(latencies)}))
 
 

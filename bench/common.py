@@ -521,13 +521,19 @@ def _python_load(base_url: str, paths: Sequence[str], duration: float, connectio
             latencies.extend(mine)
             statuses.update(seen)
 
+    seconds = run_threads(client, connections)
+    return Load(len(latencies), seconds, quantiles(latencies), statuses)
+
+
+def run_threads(target: Callable[[], None], count: int) -> float:
+    """Run ``target`` in ``count`` threads at once; the seconds until the last one ends."""
     start = time.perf_counter()
-    workers = [threading.Thread(target=client) for _ in range(connections)]
+    workers = [threading.Thread(target=target) for _ in range(count)]
     for t in workers:
         t.start()
     for t in workers:
         t.join()
-    return Load(len(latencies), time.perf_counter() - start, quantiles(latencies), statuses)
+    return time.perf_counter() - start
 
 
 def _status_key(status: int, body: bytes) -> str:

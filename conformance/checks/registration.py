@@ -40,6 +40,12 @@ def _no_writes(f: Facts) -> str | None:
     return None if f.routes(*WRITES) else "the partner wrote no member during the run"
 
 
+def _refusals(f: Facts, routes: tuple[str, ...], status: int, *phrases: str) -> Verdict:
+    """The partner's member writes Toluna refused with ``status`` for one of ``phrases`` (skipped without writes)."""
+    skipped = _no_writes(f)
+    return Verdict([], skipped=skipped) if skipped else Verdict(_refused(f, routes, status, *phrases))
+
+
 @check(
     "REG-01",
     "Member API calls declare version 2 and the panel",
@@ -91,8 +97,7 @@ def birth_and_gender(f: Facts) -> Verdict:
     "Computed questions (region, DMA, MSA, ...) come from the birth date and postal code: they are never written.",
 )
 def computed(f: Facts) -> Verdict:
-    skipped = _no_writes(f)
-    return Verdict([], skipped=skipped) if skipped else Verdict(_refused(f, WRITES, 400, "is computed"))
+    return _refusals(f, WRITES, 400, "is computed")
 
 
 @check(
@@ -103,8 +108,7 @@ def computed(f: Facts) -> Verdict:
     "A member that exists is updated with PUT; adding it again with POST is refused with 409.",
 )
 def updates_by_put(f: Facts) -> Verdict:
-    skipped = _no_writes(f)
-    return Verdict([], skipped=skipped) if skipped else Verdict(_refused(f, ("member_add",), 409, "already exists"))
+    return _refusals(f, ("member_add",), 409, "already exists")
 
 
 @check(
@@ -115,8 +119,7 @@ def updates_by_put(f: Facts) -> Verdict:
     "Toluna's member API does not support near-simultaneous calls: the same MemberCode at most once per 1000 ms.",
 )
 def one_write_a_second(f: Facts) -> Verdict:
-    skipped = _no_writes(f)
-    return Verdict([], skipped=skipped) if skipped else Verdict(_refused(f, WRITES, 409, "less than 1000 ms"))
+    return _refusals(f, WRITES, 409, "less than 1000 ms")
 
 
 @check(
@@ -127,9 +130,6 @@ def one_write_a_second(f: Facts) -> Verdict:
     "QuestionIDs and AnswerIDs come from the culture's reference data; birth dates are MM/DD/YYYY.",
 )
 def valid_answers(f: Facts) -> Verdict:
-    skipped = _no_writes(f)
-    if skipped:
-        return Verdict([], skipped=skipped)
     phrases = (
         "is not a question of culture",
         "is not an answer of QuestionID",
@@ -137,4 +137,4 @@ def valid_answers(f: Facts) -> Verdict:
         "not valid for BirthDate",
         "is open-ended",
     )
-    return Verdict(_refused(f, WRITES, 400, *phrases))
+    return _refusals(f, WRITES, 400, *phrases)
