@@ -36,9 +36,11 @@ from simulator.domain.reference import Culture
 from simulator.domain.sampling import QuotaCheck, check_quota
 from simulator.domain.settings import settings_list
 from simulator.domain.timeline import Entry as TimelineEntry
+from simulator.notify import payloads
 from simulator.notify.dispatcher import Dispatcher
-from simulator.notify.routing import outgoing
+from simulator.notify.routing import ENDPOINT_SETTINGS, endpoint_headers, outgoing
 from simulator.store import Store
+from simulator.store.outbox import Outgoing
 from simulator.survey_flow import Step, SurveyFlow, invite_url, profile_url
 
 RECONTACT_DEFAULT_PAGE = 10_000
@@ -124,11 +126,12 @@ class Backend:
             head = b'{"Surveys":' + json.dumps(listed, separators=(",", ":"), ensure_ascii=False).encode()
             self._quotas_cache = {k: v for k, v in self._quotas_cache.items() if k[0] == snap.version}
             self._quotas_cache[key] = head
-        tail = f',"CountryID":{panel.country_id},"CacheExpires":"{self._cache_expires()}"}}'
+        tail = f',"CountryID":{panel.country_id},"CacheExpires":"{self._cache_expires(panel)}"}}'
         return head, tail.encode()
 
-    def _cache_expires(self) -> str:
-        return toluna_time(self.store.now() + timedelta(seconds=CACHE_SECONDS))
+    def _cache_expires(self, panel: Panel) -> str:
+        seconds = CACHE_SECONDS if panel.cache_seconds is None else panel.cache_seconds
+        return toluna_time(self.store.now() + timedelta(seconds=seconds))
 
     # --- QuotaStatus ----------------------------------------------------------------------------------
     def quota_status(self, panel: Panel, quota_id: int) -> dict[str, Any]:
@@ -144,7 +147,7 @@ class Backend:
             "CompletesRequired": wire["CompletesRequired"],
             "EstimatedCompletesRemaining": wire["EstimatedCompletesRemaining"],
             "Layers": wire["Layers"],
-            "CacheExpires": self._cache_expires(),
+            "CacheExpires": self._cache_expires(panel),
         }
 
     def _quota(self, panel: Panel, quota_id: int) -> tuple[Survey, Quota]:
@@ -510,6 +513,39 @@ class Backend:
         event = Reconciliation(complete, int(body.get("reason", 1)), visit.finished_at, self.store.now())
         with self.store.db.write() as conn:
             return self.notify(conn, [event])
+
+    def queue_crafted(self, body: dict[str, Any]) -> int:
+        """A notification composed by the caller (a stale quota status, a tampered or malformed completion), sent
+        to the panel's endpoint for its kind with the endpoint's headers, like any other."""
+        panel = self._panel_or_first(body.get("panel"))
+        kind = str(body["kind"])
+        url = body.get("url") or panel.settings.get(ENDPOINT_SETTINGS.get(kind, "")) or ""
+        if not url:
+            raise BadRequestError(f"The panel has no endpoint for {kind} notifications: name a url.")
+        fmt = str(body.get("format") or panel.notification_format)
+        if "doc" in body:
+            text, content_type = payloads.render(kind, body["doc"], fmt)
+        else:
+            text = str(body["body"])
+            content_type = "application/xml; charset=utf-8" if fmt == "xml" else "application/json; charset=utf-8"
+        item = Outgoing(
+            kind=kind,
+            panel_guid=panel.guid,
+            url=url,
+            format=fmt,
+            content_type=content_type,
+            body=text,
+            headers={**endpoint_headers(panel, kind), **(body.get("headers") or {})},
+            subject={**(body.get("subject") or {}), "crafted": True},
+            max_attempts=int(body.get("attempts") or 1),
+            retry_seconds=panel.notification_retry_seconds,
+            timeout=panel.notification_timeout,
+        )
+        with self.store.db.write() as conn:
+            (notification_id,) = self.store.outbox.queue(conn, [item])
+        if self.dispatcher is not None:
+            self.dispatcher.wake.set()
+        return notification_id
 
     def _panel_or_first(self, guid: str | None) -> Panel:
         panels = self.store.inventory.snapshot().panels

@@ -48,6 +48,33 @@ def loopback_only() -> None:
         raise ForbiddenError("The control API answers loopback clients only (start with --control-from-anywhere).")
 
 
+#: A control call that changes state and carries this header is carried out once: the same key again (a client
+#: repeating a call whose answer it lost on a dropped connection) gets the first answer back.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@bp.before_request
+def replay_repeated_call() -> Response | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if request.method in ("GET", "HEAD") or not key:
+        return None
+    stored = backend().store.meta.reply(key[:200])
+    if stored is None:
+        return None
+    status, content_type, body = stored
+    return Response(body, status=status, content_type=content_type)
+
+
+@bp.after_request
+def remember_answer(response: Response) -> Response:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if request.method not in ("GET", "HEAD") and key and response.status_code < 500 and not response.is_streamed:
+        backend().store.meta.remember_reply(
+            key[:200], response.status_code, response.content_type or "", response.get_data()
+        )
+    return response
+
+
 def _body(definition: str | None = None) -> dict[str, Any]:
     """The JSON body, checked against ``control.json``'s definition: a bad one is a 400 that says what to fix."""
     body = request.get_json(silent=True)
@@ -236,6 +263,16 @@ def run_timeline() -> Response:
     return json_response({"Fired": backend().run_timeline(base_url())})
 
 
+@bp.get("/journal/count")
+def journal_count() -> Response:
+    """How many entries follow ``after`` (cheap enough to poll while waiting for a client to go quiet)."""
+    after = request.args.get("after", "0")
+    if not after.isdigit():
+        raise BadRequestError("after is a whole number.")
+    count, last = backend().store.journal.count(int(after))
+    return json_response({"Count": count, "LastID": last})
+
+
 @bp.get("/journal")
 def journal() -> Response:
     a = request.args
@@ -337,6 +374,13 @@ def add_fault() -> Response:
     return json_response({"ID": backend().store.meta.add_fault(rule), **rule.to_dict()}, 201)
 
 
+@bp.delete("/faults/<int:fault_id>")
+def remove_fault(fault_id: int) -> Response:
+    if not backend().store.meta.remove_fault(fault_id):
+        raise NotFoundError(f"No fault rule {fault_id}.")
+    return json_response({"Removed": fault_id})
+
+
 @bp.delete("/faults")
 def clear_faults() -> Response:
     backend().store.meta.clear_faults()
@@ -405,6 +449,15 @@ def outbox() -> Response:
     )
     store = backend().store
     return json_response({"Notifications": found, "Pending": store.outbox.pending(), "LastID": store.outbox.last_id()})
+
+
+@bp.post("/outbox")
+def outbox_craft() -> Response:
+    """Body: ``kind`` and ``doc`` (rendered in the panel's format, or ``format``) or ``body`` (sent as it is);
+    optional ``panel``, ``url`` (default: the panel's endpoint for the kind), ``headers``, ``attempts`` (default 1),
+    ``subject``. A notification Toluna would not send as such (stale, tampered, malformed): the receiver's test."""
+    body = _body("CraftedNotification")
+    return json_response({"ID": backend().queue_crafted(body)}, 201)
 
 
 @bp.get("/outbox/<int:notification_id>")

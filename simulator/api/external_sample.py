@@ -17,7 +17,7 @@ from simulator.domain.model import Panel
 
 from .context import arg, backend, base_url
 from .errors import JSON_TYPE, json_response
-from .fast_quotas import include_routables
+from .fast_quotas import cache_note, include_routables
 from .gates import INT32_MAX, es_gate, member_code_from, quota_id_from
 
 PREFIXES = ("/IPExternalSamplingService/ExternalSample", "/ExternalSample")
@@ -28,6 +28,7 @@ def get_quotas(panel_guid: str) -> Response:
     """The plain case is usually answered before Flask by ``fast_quotas``; this view answers every other case."""
     panel = es_gate("quotas", panel_guid)
     head, tail = backend().quotas_parts(panel, include_routables(request.args.items(multi=True)))
+    g.journal_note = cache_note(tail)
     return Response(head + tail, 200, content_type=JSON_TYPE)
 
 
@@ -56,14 +57,17 @@ def bulk_invites(panel_guid: str, member_code: str) -> Response:
     code = member_code_from(member_code)
     quota_ids = _bulk_quota_ids()
     b = backend()
-    items = []
+    items, forced = [], []
     for quota in quota_ids:
         rule = b.faults_for("invite", panel.guid, code, quota)
         if rule is not None and rule.result_code is not None:
             result, invite = rule.result_code, None
+            forced.append(quota)
         else:
             result, _, invite = _invite(b, panel, code, quota)
         items.append({"QuotaID": quota, "Invite": invite, "ResultCode": int(result), "Result": result.name})
+    if forced:
+        g.journal_note = f"fault rule forced the answers for quotas {forced}"
     return json_response({"Invites": items})
 
 

@@ -9,6 +9,7 @@ journal entry as the blueprint view; anything else goes on to Flask, which answe
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +35,11 @@ def include_routables(pairs: Iterable[tuple[str, str]]) -> bool:
         if name.lower() == "includeroutables":
             return bool_arg(inline or value, "includeRoutables", True)
     return True
+
+
+def cache_note(tail: bytes) -> str:
+    """The journal's note for a GetQuotas answer: its CacheExpires (the body's tail outgrows the kept head)."""
+    return "CacheExpires " + str(json.loads(b"{" + tail[1:])["CacheExpires"])
 
 
 class FastQuotas:
@@ -74,5 +80,6 @@ class FastQuotas:
             response=head if len(head) >= QUOTAS_HEAD else head + tail,
             response_length=length,
             info={"route": "quotas", "panel_guid": guid.strip().lower() or None},
+            note=cache_note(tail),
         )
         return [head, tail]

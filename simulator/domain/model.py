@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
+from typing import Any
 
 
 class MemberStatus(IntEnum):
@@ -153,10 +154,14 @@ class Panel:
     duplicate_completions: bool = False  # every completion notification is sent twice (a refreshed end page)
     minimum_age: int | None = None  # registration age limit; default: the country's (Toluna's table)
     notification_format: str = "json"  # json | xml
+    cache_seconds: float | None = None  # GetQuotas' CacheExpires is this far ahead (None: the sandbox's 60 s)
     encryption_algorithm: str | None = None  # standard encryption (see simulator.notify.encryption)
     encryption_key: str | None = None
     reconciliation_url: str | None = None
     reconciliation_header: dict[str, str] = field(default_factory=dict)  # the one partner-defined header
+    #: headers the partner's notification endpoints require (a shared secret, basic auth): ``{header: value}`` for
+    #: every endpoint, or ``{setting name: {header: value}}`` for one (e.g. "Quota Notification URL")
+    notification_headers: dict[str, Any] = field(default_factory=dict)
     notification_timeout: float = 5.0  # seconds before a delivery counts as failed
     notification_retry_seconds: float = 1.0  # the first retry's delay; each retry doubles it (at most 60 s)
     notification_attempts: int = 8  # after this many failed attempts a notification is given up

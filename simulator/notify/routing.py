@@ -28,9 +28,23 @@ def quota_notifications_on(panel: Panel) -> bool:
     return (panel.settings.get("Quota Notifications Enabled") or "True").strip().lower() == "true"
 
 
+ENDPOINT_SETTINGS = {**MEMBER_URLS, "quota": "Quota Notification URL", "survey": "Survey Notification URL"}
+
+
+def endpoint_headers(panel: Panel, kind: str) -> dict[str, str]:
+    """The headers the panel's endpoint for ``kind`` requires: those for every endpoint, then its own."""
+    own = panel.notification_headers.get(ENDPOINT_SETTINGS.get(kind, ""))
+    headers = {k: v for k, v in panel.notification_headers.items() if isinstance(v, str)}
+    if isinstance(own, dict):
+        headers.update({str(k): str(v) for k, v in own.items()})
+    if kind == "reconciliation":
+        headers.update(panel.reconciliation_header)
+    return headers
+
+
 def _outgoing(panel: Panel, kind: str, url: str, doc: dict[str, object], subject: dict[str, object]) -> Outgoing:
     body, content_type = payloads.render(kind, doc, panel.notification_format)
-    headers = dict(panel.reconciliation_header) if kind == "reconciliation" else {}
+    headers = endpoint_headers(panel, kind)
     return Outgoing(
         kind=kind,
         panel_guid=panel.guid,

@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS journal (
     query TEXT NOT NULL, route TEXT, panel_guid TEXT, member_code TEXT, quota_id INTEGER, status INTEGER NOT NULL,
     result_code INTEGER, duration_ms REAL NOT NULL, request_headers TEXT NOT NULL, request_body TEXT,
     response_body TEXT, response_ref TEXT, response_length INTEGER NOT NULL, note TEXT);
+CREATE TABLE IF NOT EXISTS control_replies (
+    key TEXT PRIMARY KEY, status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal_texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS journal_route ON journal (route, id);
 CREATE INDEX IF NOT EXISTS journal_member ON journal (member_code, id);

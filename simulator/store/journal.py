@@ -169,6 +169,12 @@ class Journal:
             if not self.db.live.wait_for_others():
                 log.warning("journal: another worker has not stored its entries in time; reading without them")
 
+    def count(self, after_id: int = 0) -> tuple[int, int]:
+        """How many entries follow ``after_id``, and the last id stored (0 when none)."""
+        rows = self.db.read("SELECT COUNT(*), MAX(id) FROM journal WHERE id > ?", (after_id,))
+        last = self.db.read("SELECT MAX(id) FROM journal")
+        return int(rows[0][0]), int(last[0][0] or 0)
+
     def query(
         self,
         *,

@@ -81,7 +81,26 @@ class Meta:
             self.db.bump_version(conn)
             return cur.rowcount == 1
 
+    def remove_fault(self, fault_id: int) -> bool:
+        with self.db.write() as conn:
+            cur = conn.execute("DELETE FROM faults WHERE id = ?", (fault_id,))
+            self.db.bump_version(conn)
+            return cur.rowcount == 1
+
     def clear_faults(self) -> None:
         with self.db.write() as conn:
             conn.execute("DELETE FROM faults")
             self.db.bump_version(conn)
+
+    # --- control calls made safe to repeat ------------------------------------------------------------------
+    def reply(self, key: str) -> tuple[int, str, bytes] | None:
+        """The answer already given to the control call with this idempotency key, if any."""
+        rows = self.db.read("SELECT status, content_type, body FROM control_replies WHERE key = ?", (key,))
+        return (int(rows[0][0]), str(rows[0][1]), bytes(rows[0][2])) if rows else None
+
+    def remember_reply(self, key: str, status: int, content_type: str, body: bytes) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO control_replies(key, status, content_type, body) VALUES (?, ?, ?, ?)",
+                (key, status, content_type, body),
+            )
