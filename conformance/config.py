@@ -25,31 +25,88 @@ class RunConfig:
     partner_url: str | None = None  # POSTed to start each cycle of the partner's integration
     partner_base: str | None = None  # where the partner listens: replaces SCENARIO_PARTNER_BASE in the scenario
     endpoints: dict[str, str] = field(default_factory=dict)  # Toluna setting name -> the partner's URL
+    settings: dict[str, str] = field(default_factory=dict)  # any other panel setting, by Toluna's name
+    notification_headers: dict[str, Any] = field(default_factory=dict)  # what the partner's endpoints require
     adapter_url: str | None = None
+    respondent: bool = False  # the adapter answers POST respondent: the suite asks it for each member's link
     encryption_algorithm: str = "HMAC-SHA256"  # the panel's standard encryption during the run ("" turns it off)
     encryption_key: str = "conformance-secret"
-    cycles: int = 2
+    cycles: int = 3  # start; after the inventory expired; after the notifications (more repeat the last)
     quiet_seconds: float = 1.5  # the partner has finished a cycle when it sent nothing for this long
-    cycle_timeout: float = 30.0
+    cycle_timeout: float = 30.0  # how long POST /run (and a member's click) may take
+    cycle_max_seconds: float = 120.0  # a cycle ends when the partner is quiet, or after this long
+    start_timeout: float = 30.0  # how long the partner may take to answer after its command started
+    adapter_timeout: float = 10.0  # how long one adapter call may take
     grace_seconds: float = 5.0
+    cache_seconds: float = 2.0  # the CacheExpires the sandbox serves in the first cycle (then a long one)
     refresh_seconds: float = 120.0
     poll_burst: int = 5
     env_file: Path | None = None
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     reports: dict[str, Path] = field(default_factory=dict)  # format -> path
+    mapping: Path | None = None  # the partner's attribute mapping (see ``toluna-conformance mapping``)
+    certificate: Path | None = None  # write a signed go-live certificate here
+    signing_key: Path | None = None  # the Ed25519 key that signs certificates (default: generated on first use)
 
     def update(self, values: dict[str, Any], source: str) -> None:
-        known = {f.name for f in fields(self)}
+        known = {f.name: f for f in fields(self)}
         for key, value in values.items():
             name = key.replace("-", "_")
             if name not in known:
                 raise ConfigError(f"{source}: unknown setting '{key}'. Fix: use one of {', '.join(sorted(known))}")
-            if name in ("scenario", "env_file") and value is not None:
-                value = Path(value)
-            if name == "reports":
-                value = {fmt: Path(path) for fmt, path in value.items()}
-            setattr(self, name, value)
+            setattr(self, name, _typed(name, value, str(known[name].type), source))
+        if self.cycles < 3:
+            raise ConfigError(
+                f"{source}: cycles = {self.cycles}. Fix: at least 3 (one to start, one after the inventory expired, "
+                "one after the notifications)"
+            )
+
+
+_PATHS = ("scenario", "env_file", "mapping", "certificate", "signing_key")
+
+
+def _typed(name: str, value: Any, declared: str, source: str) -> Any:
+    """The value as the setting's type, or a ConfigError naming the setting, what it got and the fix."""
+
+    def wrong(wanted: str) -> ConfigError:
+        return ConfigError(f"{source}: {name} = {value!r} is not {wanted}. Fix: write {name} as {wanted}")
+
+    if value is None and "None" in declared:
+        return None
+    if name in _PATHS:
+        if not isinstance(value, str | Path):
+            raise wrong("a path (a string)")
+        return Path(value)
+    if name == "reports":
+        if not isinstance(value, dict) or not all(isinstance(v, str | Path) for v in value.values()):
+            raise wrong("a table of format = path")
+        return {fmt: Path(path) for fmt, path in value.items()}
+    if declared.startswith("bool"):
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if declared.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong("a whole number")
+        return value
+    if declared.startswith("float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise wrong("a number")
+        return float(value)
+    if declared.startswith("dict"):
+        if not isinstance(value, dict):
+            raise wrong("a table")
+        return value
+    if declared.startswith("list"):
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list):
+            raise wrong("a list")
+        return value
+    if not isinstance(value, str):
+        raise wrong("a string")
+    return value
 
 
 def load(directory: Path = Path(".")) -> RunConfig:

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+from .http import USER_AGENT
 from .oracle import attribute
 from .sandbox import SandboxClient, SandboxError
 
-#: The suite's own requests carry this User-Agent, so the partner's are told apart in the journal.
-USER_AGENT = "toluna-conformance"
+__all__ = ["USER_AGENT", "Action", "Facts", "InviteAttempt", "PlayedVisit", "Request", "invite_attempts"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -96,7 +96,9 @@ class PlayedVisit:
     invite_url: str
     end_page: str | None
     end_status: int | None  # the partner's end page answer; None when it could not be reached
+    start_url: str | None = None  # where the member was sent: the partner's own link, or the invite URL itself
     error: str | None = None
+    phase: int = 0  # the cycle in which it was played
 
 
 @dataclass(slots=True)
@@ -115,6 +117,22 @@ class Facts:
     poll_burst: int = 5  # more GetQuotas calls than this within 10 s is hammering
     tracker_expectations: list[tuple[str, int]] = field(default_factory=list)  # (member, quota) of a next wave
     adapter: dict[str, Any] | None = None  # what the partner's adapter answered (credits, redirect checks)
+    settings: dict[str, str] = field(default_factory=dict)  # the panel's settings during the run (Settings API)
+    #: the partner's own record of each member it registered (adapter ``GET members/{code}``); None: not asked
+    member_records: dict[str, Any] | None = None
+    mapping: Any = None  # the partner's mapping file, parsed (``conformance.mapping``); None: none given
+    phases: list[Phase] = field(default_factory=list)  # the cycles of the run, in order
+    #: quotas whose invites the suite answered "not available in this interval" until it took them away, so that a
+    #: partner that wanted them still wants them when told they are gone (quota -> when the answers stopped)
+    shaped: dict[int, datetime] = field(default_factory=dict)
+    coverage: dict[int, int] = field(default_factory=dict)  # quota -> the result code forced on its first invite
+    probes: list[Probe] = field(default_factory=list)  # notifications crafted to grade the partner's receivers
+    hooks: list[Any] = field(default_factory=list)  # the suite's calls to the partner (``partner.HookCall``)
+    encryption_parameter: str = ""  # the panel's end-page encryption parameter name during the run
+    encryption_on: bool = False  # standard encryption was on for the run
+    crafted: list[dict[str, Any]] = field(default_factory=list)  # the probes' notifications, with their attempts
+    #: what the partner credited the members of forged completions, asked once they were delivered (None: no answer)
+    forged_credits: dict[str, int | None] = field(default_factory=dict)
     _explained: dict[tuple[str, int], dict[str, Any] | None] = field(default_factory=dict)
     _violations: list[tuple[InviteAttempt, str]] | None = None
 
@@ -141,7 +159,9 @@ class Facts:
         (see ``oracle.attribute``)."""
         if self._violations is None:
             refused = [
-                a for a in self.invites if a.result_code == 16 and "one quota per survey" not in (a.request.note or "")
+                a
+                for a in self.invites
+                if a.result_code == 16 and not a.forced and "one quota per survey" not in (a.request.note or "")
             ]
             trees = {
                 (i, a.member, a.quota): (self.explain(a.member, a.quota) or {}).get("Sampling")
@@ -183,6 +203,26 @@ class Facts:
 
 
 @dataclass(slots=True, frozen=True)
+class Phase:
+    """One cycle of the partner's work: when it began and ended (wall clock) and what it is there to show."""
+
+    number: int
+    purpose: str
+    started: datetime
+    ended: datetime
+
+
+@dataclass(slots=True, frozen=True)
+class Probe:
+    """A notification the suite crafted (out of order, tampered, malformed) and what it tests."""
+
+    kind: str  # stale | tampered | unsigned | malformed
+    notification_id: int
+    endpoint: str
+    about: dict[str, Any]
+
+
+@dataclass(slots=True, frozen=True)
 class InviteAttempt:
     """One member-quota invite asked for: a GenerateInvite, or one quota of a bulk request."""
 
@@ -191,6 +231,7 @@ class InviteAttempt:
     request: Request
     result_code: int  # 1: an invite was made
     url: str | None
+    forced: bool = False  # the answer came from a fault rule, not from Toluna's rules
 
     @property
     def ok(self) -> bool:
@@ -201,14 +242,40 @@ def invite_attempts(requests: list[Request]) -> list[InviteAttempt]:
     """Every invite the partner asked for, in order, with the sandbox's answer to each."""
     out: list[InviteAttempt] = []
     for r in requests:
+        note = r.note or ""
+        if r.status == 403:  # a refused key says nothing about the member or the quota (INV-05 judges it)
+            continue
         if r.route == "invite" and r.member and r.quota is not None:
             url = _json(r.response).get("URL") if r.status == 200 else None
-            out.append(InviteAttempt(r.member, r.quota, r, 1 if r.status == 200 else (r.result_code or 0), url))
+            code = 1 if r.status == 200 else (r.result_code or 0)
+            out.append(InviteAttempt(r.member, r.quota, r, code, url, note.startswith("fault rule")))
         elif r.route == "invites" and r.member and r.status == 200:
+            forced = _forced_quotas(note)
             for item in _json(r.response).get("Invites", []):
                 invite = item.get("Invite") or {}
-                out.append(InviteAttempt(r.member, item["QuotaID"], r, item["ResultCode"], invite.get("URL")))
+                quota = item["QuotaID"]
+                out.append(InviteAttempt(r.member, quota, r, item["ResultCode"], invite.get("URL"), quota in forced))
     return out
+
+
+def _forced_quotas(note: str) -> set[int]:
+    """The quotas of a bulk request whose answers a fault rule forced (the journal's note names them)."""
+    if not note.startswith("fault rule forced"):
+        return set()
+    return {int(q) for q in note[note.find("[") + 1 : note.rfind("]")].split(",") if q.strip().isdigit()}
+
+
+def cache_expires(r: Request) -> datetime | None:
+    """The CacheExpires a GetQuotas answer carried (the journal's note keeps it), as a UTC time."""
+    note = r.note or ""
+    if not note.startswith("CacheExpires "):
+        return None
+    text = note.split(" ", 1)[1].rstrip("Z")
+    head, _, fraction = text.partition(".")
+    try:
+        return datetime.fromisoformat(f"{head}.{(fraction + '000000')[:6]}+00:00")
+    except ValueError:
+        return None
 
 
 def _json(text: str | None) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -16,7 +17,13 @@ class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"  # a SHOULD that failed
-    SKIP = "skip"
+    NOT_EXERCISED = "not exercised"  # nothing happened during the run that the check could judge
+    SKIP = "skip"  # left out by the user's configuration (--exclude, --select)
+
+    @property
+    def key(self) -> str:
+        """The status as an identifier (report counts, CSS classes): ``not_exercised``."""
+        return self.value.replace(" ", "_")
 
 
 #: Toluna's integration steps, in the order of its integration process; reports group checks by them.
@@ -30,6 +37,7 @@ STEPS = (
     "Notifications",
     "Trackers and exclusions",
     "Partner adapter",
+    "The run",
 )
 
 
@@ -89,18 +97,46 @@ class Report:
     started: str
     finished: str
     partner: str
+    suite_version: str = ""
+    aborted: str | None = None  # why the run could not go on (it judged what it saw until then)
     results: list[Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)  # the result-code coverage matrix, a row a code
+    receivers: list[dict[str, Any]] = field(default_factory=list)  # a grade per notification endpoint
 
     @property
     def ready(self) -> bool:
-        """Go-live readiness: no MUST failed."""
-        return not any(r.status is Status.FAIL for r in self.results)
+        """Go-live readiness: the run went to its end, no MUST failed, and every MUST the user did not leave out
+        was exercised."""
+        return self.aborted is None and not self.blocking()
+
+    @property
+    def verdict(self) -> str:
+        return "READY" if self.ready else "NOT READY"
+
+    def masked(self, mask: Callable[[str], str]) -> Report:
+        """The same report with every text passed through ``mask`` (secrets never reach a report)."""
+        for r in self.results:
+            r.message = mask(r.message)
+            r.evidence = [
+                replace(e, summary=mask(e.summary), request=e.request and mask(e.request)) for e in r.evidence
+            ]
+        self.partner, self.notes = mask(self.partner), [mask(n) for n in self.notes]
+        self.aborted = self.aborted and mask(self.aborted)
+        return self
+
+    def blocking(self) -> list[Result]:
+        """The results that keep the run from READY: failed MUSTs and MUSTs with nothing to judge."""
+        return [
+            r
+            for r in self.results
+            if r.status is Status.FAIL or (r.status is Status.NOT_EXERCISED and r.check.severity is Severity.MUST)
+        ]
 
     def counts(self) -> dict[str, int]:
-        out = {str(s): 0 for s in Status}
+        out = {s.key: 0 for s in Status}
         for r in self.results:
-            out[str(r.status)] += 1
+            out[r.status.key] += 1
         return out
 
     def by_step(self) -> list[tuple[str, list[Result]]]:
@@ -109,8 +145,11 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "verdict": "READY" if self.ready else "NOT READY",
+            "verdict": self.verdict,
+            "blocking": [r.check.id for r in self.blocking()],
+            "aborted": self.aborted,
             "scenario": self.scenario,
+            "suite": {"name": "toluna-conformance", "version": self.suite_version},
             "sandbox": {"url": self.sandbox_url, "version": self.sandbox_version},
             "partner": self.partner,
             "started": self.started,
@@ -118,4 +157,6 @@ class Report:
             "counts": self.counts(),
             "notes": self.notes,
             "results": [r.to_dict() for r in self.results],
+            "coverage": self.coverage,
+            "receivers": self.receivers,
         }

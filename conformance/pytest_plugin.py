@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from .config import BUNDLED_SCENARIO, RunConfig
-from .model import Report, Status
+from .model import Report
 from .runner import Run
 from .sandbox import LocalSandbox, SandboxClient
 
@@ -113,11 +113,14 @@ def toluna_conformance(request: pytest.FixtureRequest) -> Callable[..., Report]:
 
 
 def assert_conformant(report: Report) -> None:
-    """Fail with the evidence of every failed MUST check."""
-    failed = [r for r in report.results if r.status is Status.FAIL]
-    if failed:
-        lines = [f"NOT READY: {len(failed)} MUST check(s) failed"]
-        for r in failed:
-            lines.append(f"{r.check.id} {r.check.title}: {r.message}")
+    """Fail with what keeps the run from READY: every failed MUST check with its evidence, every MUST check the run
+    gave nothing to judge, and a run that stopped early."""
+    blocking = report.blocking()
+    if blocking or report.aborted:
+        lines = [f"NOT READY: {len(blocking)} MUST check(s) block go-live"]
+        if report.aborted:
+            lines.append(f"the run stopped early: {report.aborted}")
+        for r in blocking:
+            lines.append(f"{r.check.id} {r.check.title} ({r.status.value}): {r.message}")
             lines += [f"  - {e.summary}" + (f" [{e.request}]" if e.request else "") for e in r.evidence[:5]]
         raise AssertionError("\n".join(lines))

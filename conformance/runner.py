@@ -1,12 +1,23 @@
 """One conformance run: a sandbox up (started here or attached), the scenario loaded and pointed at the partner,
-the partner's integration run in cycles, members played through the invites it obtained, notifications fired at
-it, and then every selected check judged on what the sandbox saw."""
+the partner's integration run in cycles, members played through the links it gives them, notifications and probes
+sent to it, and then every selected check judged on what the sandbox saw.
+
+The cycles, each with a purpose:
+
+1. *start*: the inventory is served with a short CacheExpires; quotas that will be taken away answer a code a
+   partner may retry, and one quota per coverage code answers its first invite with that code;
+2. *inventory expired*: the partner must read GetQuotas again before it invites (its CacheExpires has passed); the
+   inventory it reads now is served with a long CacheExpires;
+3. *after the notifications*: quotas were taken away (hold, survey closed, a stale IsLive=true after an IsLive=false)
+   and probes tested the receivers; the partner's inventory is still fresh, so only the notifications can have
+   told it — an invite to those quotas now is a partner that did not listen.
+
+A run that cannot go on (the sandbox stops answering, the partner's command dies) still judges what it saw and
+writes its reports, with the error in them.
+"""
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -18,45 +29,63 @@ import yaml
 
 from simulator.domain.outcomes import OUTCOMES
 
+from . import __version__
 from . import checks as _checks  # noqa: F401  (registers every check)
+from . import http as suite_http
 from .config import SCENARIO_PARTNER_BASE, RunConfig
-from .facts import USER_AGENT, Action, Facts, PlayedVisit, Request, invite_attempts
-from .model import Evidence, Report
-from .registry import Verdict, judge, select
+from .facts import USER_AGENT, Facts, Phase, PlayedVisit, Request, cache_expires, invite_attempts
+from .model import Evidence, Report, Result, Status
+from .partner import Partner, PartnerStartError
+from .registry import Verdict, excluded, judge, select
 from .sandbox import LocalSandbox, SandboxClient, SandboxError
+from .secrets import Masker
+from .visits import Player
+from .world import World
 
 Progress = Callable[[str], None]
-#: The end-page parameter holding the encrypted value during a run (Toluna's example's name).
-ENC_PARAMETER = "encValue"
+ENCRYPTION_SETTING = "Standard EncryptionResult Parameter Name"
+DEFAULT_PARAMETER = "encValue"
+LONG_CACHE_SECONDS = 600.0
+PURPOSES = ("start", "inventory expired", "after the notifications")
 
 
 class RunError(RuntimeError):
-    """A run that could not be carried out (not a partner failing a check): the message says what to fix."""
+    """A run that could not start (not a partner failing a check): the message says what to fix."""
 
 
 class Run:
     def __init__(self, config: RunConfig, progress: Progress | None = None) -> None:
         self.config = config
-        self.say = progress or (lambda _message: None)
-        self.http = requests.Session()
-        self.http.headers["User-Agent"] = USER_AGENT
+        self.masker = Masker([config.encryption_key, *_header_values(config.notification_headers)])
+        shown = progress or (lambda _message: None)
+        self.say: Progress = lambda message: shown(self.masker(message))
+        self.http = suite_http.session(repeat_sent=True)
         self.local: LocalSandbox | None = None
-        self.partner: subprocess.Popen[bytes] | None = None
-        self.actions: list[Action] = []
-        self.visits: list[PlayedVisit] = []
+        self.partner = Partner(config, self.say)
         self.played: set[str] = set()
+        self.visits: list[PlayedVisit] = []
+        self.phase = 0
+        self.outcomes = cycle(OUTCOMES)
 
     # --- the whole run --------------------------------------------------------------------------------------
     def execute(self) -> Report:
         started = _now()
         text = self._scenario_text()
+        mapping = self._mapping()
         client = self._sandbox(text)
+        facts = Facts(panel="", api_key="", sandbox=client, mapping=mapping)
+        aborted = None
         try:
-            facts = self._drive(client, yaml.safe_load(text) or {})
-            self._stop_partner()
-            return self._judge(facts, started, client.base_url)  # checks may ask the sandbox (explain)
+            self._drive(client, yaml.safe_load(text) or {}, facts)
+        except (SandboxError, PartnerStartError) as exc:
+            aborted = str(exc)
+            self.say(f"the run stopped: {aborted}")
+            self._gather(client, facts)
         finally:
-            self._stop_partner()
+            self.partner.stop()
+        try:
+            return self._judge(facts, started, client.base_url, aborted)  # checks may ask the sandbox (explain)
+        finally:
             if self.local is not None:
                 self.local.stop()
 
@@ -69,119 +98,152 @@ class Run:
             text = text.replace(SCENARIO_PARTNER_BASE, self.config.partner_base.rstrip("/"))
         return text
 
-    def _sandbox(self, text: str) -> SandboxClient:
-        if self.config.sandbox_url:
-            client = SandboxClient(self.config.sandbox_url)
-            self.say(f"attaching to the sandbox at {client.base_url}")
-            client.load(text, self.config.scenario.name)
-            return client
-        self.say("starting a sandbox")
+    def _mapping(self) -> Any:
+        if not self.config.mapping:
+            return None
+        from .mapping import MappingError, load_mapping
+
         try:
+            return load_mapping(self.config.mapping)
+        except MappingError as exc:
+            raise RunError(str(exc)) from None
+
+    def _sandbox(self, text: str) -> SandboxClient:
+        try:
+            if self.config.sandbox_url:
+                client = SandboxClient(self.config.sandbox_url)
+                self.say(f"attaching to the sandbox at {client.base_url}")
+                client.load(text, self.config.scenario.name)
+                return client
+            self.say("starting a sandbox")
             self.local = LocalSandbox(text, self.config.scenario.name)
         except SandboxError as exc:
             raise RunError(str(exc)) from None
         return SandboxClient(self.local.url)
 
     # --- driving the partner --------------------------------------------------------------------------------
-    def _drive(self, client: SandboxClient, doc: dict[str, Any]) -> Facts:
-        shown = client.scenario()
-        panel = shown["Panels"][0]
-        guid, key = panel["PanelGUID"], panel["API_AUTH_KEY"]
-        settings = {**self.config.endpoints, "Standard EncryptionResult Parameter Name": ENC_PARAMETER}
-        encryption = {
+    def _drive(self, client: SandboxClient, doc: dict[str, Any], facts: Facts) -> None:
+        self._configure(client, facts)
+        self.mark = self._last_id(client)
+        self.outbox_mark = client.call("GET", "outbox", params={"limit": 1})["LastID"]
+        facts.inventory = self._inventory(client.base_url, facts.panel, facts.api_key)
+        plan = doc.get("conformance") or {}
+        facts.tracker_expectations = [(e["member"], e["quota"]) for e in plan.get("next_wave", [])]
+        self.scenario_members = [str(m["code"]) for m in doc.get("members", []) if m.get("code")]
+        world = World(client, plan, facts, self.say)
+        world.prepare()
+        self.player = Player(client.base_url, timeout=self.config.cycle_timeout)
+        self.partner.start(self._environment(client.base_url, facts))
+        for number in range(1, self.config.cycles + 1):
+            purpose = PURPOSES[min(number, len(PURPOSES)) - 1]
+            if number == 2:
+                self._let_inventory_expire(client, facts)
+            if number == 3:
+                queued = world.take_away(self._members(client))
+                client.call("POST", "outbox/wait", params={"ids": ",".join(map(str, queued)), "timeout": 20})
+                time.sleep(self.config.grace_seconds)  # the partner's time to act on what it was told
+                self._credits_after_forgeries(facts)
+            self._cycle(client, facts, number, purpose, world)
+        self._refuse_the_key(client, facts, world)
+        client.call("POST", "outbox/wait", params={"timeout": 20})
+        self._gather(client, facts)
+        if self.config.adapter_url:
+            self._ask_adapter(facts)
+
+    def _configure(self, client: SandboxClient, facts: Facts) -> None:
+        """The panel as the run needs it: the partner's endpoints and settings, its notification headers, standard
+        encryption, repeated completions and a short CacheExpires."""
+        panel = client.scenario()["Panels"][0]
+        facts.panel, facts.api_key = panel["PanelGUID"], panel["API_AUTH_KEY"]
+        self.masker.add(panel["API_AUTH_KEY"], panel.get("PARTNER_AUTH_KEY"), panel.get("ReferenceDataKey"))
+        settings = {**self.config.settings, **self.config.endpoints}
+        change: dict[str, Any] = {
+            "duplicate_completions": True,
             "encryption_algorithm": self.config.encryption_algorithm or None,
             "encryption_key": self.config.encryption_key or None,
+            "cache_seconds": self.config.cache_seconds,
         }
-        client.change_panel(guid, {"settings": settings, "duplicate_completions": True, **encryption})
-        env = self._environment(client.base_url, panel)
-        mark = self._last_id(client)
-        outbox_mark = client.call("GET", "outbox", params={"limit": 1})["LastID"]
-        facts = Facts(
-            panel=guid,
-            api_key=key,
-            sandbox=client,
-            adapter_url=self.config.adapter_url,
-            grace_seconds=self.config.grace_seconds,
-            refresh_seconds=self.config.refresh_seconds,
-            poll_burst=self.config.poll_burst,
-        )
-        facts.inventory = self._inventory(client.base_url, guid, key)
-        facts.tracker_expectations = [
-            (e["member"], e["quota"]) for e in (doc.get("conformance") or {}).get("next_wave", [])
-        ]
-        self._start_partner(env)
-        for number in range(1, self.config.cycles + 1):
-            self.say(f"partner cycle {number}")
-            self._cycle(client, mark)
-            self._play(client, mark)
-            if number == 1 and self._notify(client, doc.get("conformance") or {}):
-                # the partner is given the grace to act on what it was told before it works again
-                client.call("POST", "outbox/wait", params={"timeout": 20})
-                time.sleep(self.config.grace_seconds)
-        client.call("POST", "outbox/wait", params={"timeout": 20})
-        facts.requests = self._partner_requests(client, mark)
-        facts.actions, facts.visits = self.actions, self.visits
-        facts.notifications = self._notifications(client, outbox_mark)
-        if self.config.adapter_url:
-            facts.adapter = self._ask_adapter(self.config.adapter_url, facts)
-        return facts
+        if settings:
+            change["settings"] = settings
+        if self.config.notification_headers:
+            change["notification_headers"] = self.config.notification_headers
+        answer = client.change_panel(facts.panel, change)["Panel"]
+        if not (answer.get("settings") or {}).get(ENCRYPTION_SETTING):  # the scenario's, or Toluna's example's
+            answer = client.change_panel(facts.panel, {"settings": {ENCRYPTION_SETTING: DEFAULT_PARAMETER}})["Panel"]
+        facts.settings = {k: v for k, v in (answer.get("settings") or {}).items() if v}
+        facts.encryption_parameter = facts.settings.get(ENCRYPTION_SETTING) or DEFAULT_PARAMETER
+        facts.encryption_on = bool(self.config.encryption_algorithm)
+        facts.adapter_url = self.config.adapter_url
+        facts.grace_seconds = self.config.grace_seconds
+        facts.refresh_seconds = self.config.refresh_seconds
+        facts.poll_burst = self.config.poll_burst
 
-    def _environment(self, base_url: str, panel: dict[str, Any]) -> dict[str, str]:
+    def _environment(self, base_url: str, facts: Facts) -> dict[str, str]:
+        panel = facts.sandbox.scenario()["Panels"][0]
         values = {
             "TOLUNA_SANDBOX_URL": base_url,
             "IP_ES_URL": base_url,
             "IP_CORE_URL": base_url,
             "IP_REF_DATA_URL": base_url,
-            "TOLUNA_PANEL_GUID": panel["PanelGUID"],
-            "TOLUNA_API_KEY": panel["API_AUTH_KEY"],
+            "TOLUNA_PANEL_GUID": facts.panel,
+            "TOLUNA_API_KEY": facts.api_key,
             "TOLUNA_PARTNER_AUTH_KEY": panel.get("PARTNER_AUTH_KEY") or "",
             "TOLUNA_ENCRYPTION_ALGORITHM": self.config.encryption_algorithm,
             "TOLUNA_ENCRYPTION_KEY": self.config.encryption_key,
-            "TOLUNA_ENCRYPTION_PARAMETER": ENC_PARAMETER,
+            "TOLUNA_ENCRYPTION_PARAMETER": facts.encryption_parameter,
         }
         if self.config.env_file:
             self.config.env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
         self.say("the partner's settings: " + " ".join(f"{k}={v}" for k, v in values.items() if k.startswith("TOL")))
         return values
 
-    def _start_partner(self, env: dict[str, str]) -> None:
-        if not self.config.partner_cmd:
+    def _let_inventory_expire(self, client: SandboxClient, facts: Facts) -> None:
+        """From now on the inventory is served with a long CacheExpires; the one the partner holds expires first."""
+        client.change_panel(facts.panel, {"cache_seconds": LONG_CACHE_SECONDS})
+        reads = [r for r in self._partner_requests(client) if r.route == "quotas" and r.status == 200]
+        expires = cache_expires(reads[-1]) if reads else None
+        if expires is not None:  # a partner may keep its copy a grace past CacheExpires (INV-06)
+            wait = (expires - datetime.now(UTC)).total_seconds() + self.config.grace_seconds + 0.2
+            time.sleep(min(max(wait, 0.0), self.config.cache_seconds + self.config.grace_seconds + 1))
+
+    def _cycle(self, client: SandboxClient, facts: Facts, number: int, purpose: str, world: World) -> None:
+        self.say(f"partner cycle {number} ({purpose})")
+        self.phase = number
+        started = datetime.now(UTC)
+        call = self.partner.trigger()
+        if call is not None and not call.ok:
+            self.say(f"POST /run: {call.error or call.status} after {call.seconds:.1f} s")
+        self._wait_quiet(client)
+        self._play_new_invites(client)
+        if self.config.respondent:
+            self._ask_respondents(client, facts, number, world)
+            self._wait_quiet(client)
+            self._play_new_invites(client)
+        facts.phases.append(Phase(number, purpose, started, datetime.now(UTC)))
+
+    def _credits_after_forgeries(self, facts: Facts) -> None:
+        """What the partner credited the members named by forged completions (none completed anything)."""
+        if not self.config.adapter_url:
             return
-        self.say(f"starting the partner: {self.config.partner_cmd}")
-        self.partner = subprocess.Popen(shlex.split(self.config.partner_cmd), env={**os.environ, **env})
-        if self.config.partner_url:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not self._reachable(self.config.partner_url):
-                if self.partner.poll() is not None:
-                    raise RunError(f"the partner command exited with {self.partner.returncode}")
-                time.sleep(0.1)
+        for probe in facts.probes:
+            if probe.kind in ("tampered", "unsigned"):
+                facts.forged_credits[str(probe.about["member"])] = self.partner.credits(str(probe.about["member"]))
 
-    def _reachable(self, url: str) -> bool:
+    def _refuse_the_key(self, client: SandboxClient, facts: Facts, world: World) -> None:
+        """A last cycle in which Toluna answers every External Sample call with 403, as when a key is revoked: the
+        moment where a partner that loops on a refused key shows it (INV-05)."""
+        fault = client.call("POST", "faults", json={"route": "any", "panel_guid": facts.panel, "http_status": 403})
         try:
-            self.http.get(url, timeout=1)
-        except requests.RequestException:
-            return False
-        return True
+            self._cycle(client, facts, self.config.cycles + 1, "key refused", world)
+        finally:
+            client.call("DELETE", f"faults/{fault['ID']}")
 
-    def _stop_partner(self) -> None:
-        if self.partner is not None and self.partner.poll() is None:
-            self.partner.terminate()
-            try:
-                self.partner.wait(10)
-            except subprocess.TimeoutExpired:
-                self.partner.kill()
-
-    def _cycle(self, client: SandboxClient, mark: int) -> None:
-        """Start one cycle of the partner's work (POST to its URL, if it has one) and wait until it goes quiet."""
-        if self.config.partner_url:
-            try:
-                self.http.post(self.config.partner_url, timeout=self.config.cycle_timeout)
-            except requests.RequestException as exc:
-                raise RunError(f"the partner did not answer at {self.config.partner_url} ({exc})") from None
+    def _wait_quiet(self, client: SandboxClient) -> None:
+        """Until the partner has sent nothing for ``quiet_seconds`` (at most ``cycle_max_seconds``)."""
         seen, quiet_since = -1, time.monotonic()
-        deadline = time.monotonic() + self.config.cycle_timeout
+        deadline = time.monotonic() + self.config.cycle_max_seconds
         while time.monotonic() < deadline:
-            count = len(self._partner_requests(client, mark))
+            count = client.call("GET", "journal/count", params={"after": self.mark})["Count"]
             if count != seen:
                 seen, quiet_since = count, time.monotonic()
             elif time.monotonic() - quiet_since >= self.config.quiet_seconds:
@@ -189,96 +251,84 @@ class Run:
             time.sleep(0.2)
 
     # --- playing members ------------------------------------------------------------------------------------
-    def _play(self, client: SandboxClient, mark: int) -> None:
-        """Follow every new invite URL the partner obtained, as the member, to the partner's end page; outcomes
-        take turns so that every end page is visited."""
-        outcomes = cycle(OUTCOMES)
-        for _ in range(len(self.visits)):
-            next(outcomes)
-        for attempt in invite_attempts(self._partner_requests(client, mark)):
+    def _members(self, client: SandboxClient) -> list[str]:
+        """The partner's members: those it registered during the run, and those the scenario says Toluna knew."""
+        written = [
+            r.member for r in self._partner_requests(client) if r.route in ("member_add", "member_update") and r.member
+        ]
+        return list(dict.fromkeys([*written, *self.scenario_members]))
+
+    def _ask_respondents(self, client: SandboxClient, facts: Facts, number: int, world: World) -> None:
+        """A respondent-driven partner: every member asks for a survey once a cycle; the quotas the run is about
+        (coverage, and those taken away later) are asked for by name for members who match them."""
+        members = self._members(client)
+        served = {v.member for v in self.visits if v.phase == number}
+        for member in members:
+            if member not in served:
+                self._follow(member, None, self.partner.respondent(member))
+        targeted = list(facts.quota_survey()) if number == 1 else []  # every quota once: each rule gets a moment
+        targeted += world.taken_away_later()
+        asked: dict[str, int] = {}  # spread the named asks over the members
+        for quota in dict.fromkeys(targeted):
+            eligible = [m for m in members if (facts.explain(m, quota) or {}).get("ResultCode") == 1]
+            for member in sorted(eligible, key=lambda m: asked.get(m, 0))[:3]:
+                asked[member] = asked.get(member, 0) + 1
+                url = self.partner.respondent(member, quota)
+                self._follow(member, quota, url)
+                if url:
+                    break
+
+    def _follow(self, member: str, quota: int | None, url: str | None) -> None:
+        if url:
+            visit = self.player.play(member, quota, url, next(self.outcomes), self.phase)
+            self.played.add(visit.invite_url)
+            self.visits.append(visit)
+
+    def _play_new_invites(self, client: SandboxClient) -> None:
+        """Every invite the partner obtained and no member has followed yet, outcomes in turn so that every end
+        page is visited; through the partner's own link when its adapter gives one."""
+        for attempt in invite_attempts(self._partner_requests(client)):
             if not attempt.url or attempt.url in self.played:
                 continue
             self.played.add(attempt.url)
-            self.visits.append(self._visit(attempt.member, attempt.quota, attempt.url, next(outcomes)))
+            start = self.partner.respondent(attempt.member, attempt.quota) if self.config.respondent else None
+            visit = self.player.play(
+                attempt.member, attempt.quota, start or attempt.url, next(self.outcomes), self.phase
+            )
+            self.visits.append(visit)
         self.say(f"{len(self.visits)} member visit(s) played")
 
-    def _visit(self, member: str, quota: int, url: str, outcome: str) -> PlayedVisit:
+    # --- what the partner did -------------------------------------------------------------------------------
+    def _gather(self, client: SandboxClient, facts: Facts) -> None:
+        """Everything the checks judge; what could not be read stays as it was (a run that stopped early)."""
+        facts.visits = self.visits
+        facts.hooks = self.partner.calls
         try:
-            resp = self.http.get(url, params={"outcome": outcome}, allow_redirects=False, timeout=30)
-            hops = 0
-            while resp.status_code == 302 and "/TrafficUI/MSCUI/Page.aspx" in resp.headers["Location"] and hops < 3:
-                resp = self.http.get(
-                    resp.headers["Location"], params={"outcome": outcome}, allow_redirects=False, timeout=30
-                )
-                hops += 1
-            if resp.status_code != 302:
-                return PlayedVisit(member, quota, outcome, url, None, None, f"the sandbox answered {resp.status_code}")
-            end = resp.headers["Location"]
-            page = self.http.get(end, allow_redirects=False, timeout=10)
-            return PlayedVisit(member, quota, outcome, url, end, page.status_code)
-        except requests.RequestException as exc:
-            return PlayedVisit(member, quota, outcome, url, locals().get("end"), None, exc.__class__.__name__)
-
-    # --- notifications --------------------------------------------------------------------------------------
-    def _notify(self, client: SandboxClient, plan: dict[str, Any]) -> bool:
-        """Between cycles, as Toluna would: one of the partner's quotas goes on hold, a quota of a survey the partner
-        does not see goes on hold too (quota notifications go to every panel of the culture), a survey closes."""
-        events: list[tuple[str, dict[str, Any]]] = []
-        if plan.get("hold_quota"):
-            events.append(("quota-status", {"quota": plan["hold_quota"], "live": False}))
-        if plan.get("foreign_quota"):
-            events.append(("quota-status", {"quota": plan["foreign_quota"], "live": False}))
-        if plan.get("close_survey"):
-            events.append(("survey-closed", {"survey": plan["close_survey"]}))
-        for kind, body in events:
-            self._fire(client, kind, body)
-        if plan.get("xml_quota"):  # a live quota of the partner's, said again in XML, as Toluna sends when so set
-            guid = client.scenario()["Panels"][0]["PanelGUID"]
-            client.change_panel(guid, {"notification_format": "xml"})
-            self._fire(client, "quota-status", {"quota": plan["xml_quota"], "live": True}, "xml")
-            client.change_panel(guid, {"notification_format": "json"})
-        return bool(events or plan.get("xml_quota"))
-
-    def _fire(self, client: SandboxClient, kind: str, body: dict[str, Any], fmt: str = "json") -> None:
-        try:
-            answer = client.event(kind, body)
-        except SandboxError as exc:
-            self.say(f"could not fire {kind}: {exc}")
+            facts.requests = self._partner_requests(client)
+            listed = client.call("GET", "outbox", params={"after": self.outbox_mark, "limit": 10_000})
+        except (SandboxError, AttributeError):
             return
-        self.actions.append(Action(kind, _now_dt(), {**body, "format": fmt}, tuple(answer.get("Notifications", []))))
-        self.say(f"fired {kind} {body} ({fmt})")
+        every = [client.call("GET", f"outbox/{n['ID']}") for n in listed.get("Notifications", [])]
+        facts.notifications = [n for n in every if not (n.get("About") or {}).get("crafted")]
+        facts.crafted = [n for n in every if (n.get("About") or {}).get("crafted")]
 
-    @staticmethod
-    def _notifications(client: SandboxClient, after: int) -> list[dict[str, Any]]:
-        """Every notification sent during the run, with its delivery attempts."""
-        listed = client.call("GET", "outbox", params={"after": after, "limit": 10_000}).get("Notifications", [])
-        return [client.call("GET", f"outbox/{n['ID']}") for n in listed]
-
-    def _ask_adapter(self, url: str, facts: Facts) -> dict[str, Any]:
-        """What only the partner knows: completions credited per member, and whether it accepts a genuine and a
-        tampered encrypted end-page URL."""
-        base = url.rstrip("/")
-        credits = {}
-        for member in sorted({v.member for v in self.visits if v.outcome == "qualified" and v.end_status}):
-            try:
-                credits[member] = int(self.http.get(f"{base}/credits/{member}", timeout=10).json()["Credits"])
-            except (requests.RequestException, ValueError, KeyError):
-                credits[member] = -1
+    def _ask_adapter(self, facts: Facts) -> None:
+        """What only the partner knows: completions credited per member, whether it accepts a genuine and a
+        tampered encrypted end-page URL, and its own record of each member it registered."""
+        completed = {v.member for v in self.visits if v.outcome == "qualified" and v.end_status}
+        credits = {m: self.partner.credits(m) for m in sorted(completed)}
         checks = []
-        signed = next((v.end_page for v in self.visits if v.end_page and f"&{ENC_PARAMETER}=" in v.end_page), None)
+        marker = f"&{facts.encryption_parameter}="
+        signed = next((v.end_page for v in self.visits if v.end_page and marker in v.end_page), None)
         if signed:
             tampered = signed[:-1] + ("0" if signed[-1] != "0" else "1")
             for page, genuine in ((signed, True), (tampered, False)):
-                try:
-                    valid = bool(
-                        self.http.post(f"{base}/redirect-check", json={"url": page}, timeout=10).json()["Valid"]
-                    )
-                except (requests.RequestException, ValueError, KeyError):
-                    valid = None
-                checks.append({"url": page, "genuine": genuine, "valid": valid})
-        return {"credits": credits, "redirects": checks}
+                checks.append({"url": page, "genuine": genuine, "valid": self.partner.redirect_valid(page)})
+        facts.adapter = {"credits": {m: -1 if c is None else c for m, c in credits.items()}, "redirects": checks}
+        written = {r.member for r in facts.routes("member_add", "member_update") if r.member}
+        records = {m: self.partner.member_record(m) for m in sorted(written)}
+        facts.member_records = {m: r for m, r in records.items() if r is not None} or None
 
-    # --- what the partner sent ------------------------------------------------------------------------------
     def _inventory(self, base_url: str, guid: str, key: str) -> dict[str, Any]:
         resp = self.http.get(
             f"{base_url}/IPExternalSamplingService/ExternalSample/{guid}/Quotas",
@@ -289,12 +339,10 @@ class Run:
 
     @staticmethod
     def _last_id(client: SandboxClient) -> int:
-        entries = client.journal()
-        return entries[-1]["id"] if entries else 0
+        return int(client.call("GET", "journal/count")["LastID"])
 
-    @staticmethod
-    def _partner_requests(client: SandboxClient, mark: int) -> list[Request]:
-        entries = client.journal(after=mark if mark >= 0 else None)
+    def _partner_requests(self, client: SandboxClient) -> list[Request]:
+        entries = client.journal(after=self.mark)
         requests_ = [
             Request.from_entry(e)
             for e in entries
@@ -309,14 +357,16 @@ class Run:
             return "?"
 
     # --- judging --------------------------------------------------------------------------------------------
-    def _judge(self, facts: Facts, started: str, url: str) -> Report:
+    def _judge(self, facts: Facts, started: str, url: str, aborted: str | None) -> Report:
         report = Report(
             scenario=self.config.scenario.name,
             sandbox_url=url,
             sandbox_version=self._sandbox_version(url),
+            suite_version=__version__,
             started=started,
             finished="",
             partner=self.config.partner_cmd or self.config.partner_url or "(polls on its own)",
+            aborted=aborted,
         )
         for info, fn in select(self.config.include, self.config.exclude):
             try:
@@ -324,13 +374,23 @@ class Run:
             except Exception as exc:  # a broken check is reported, and the others still run
                 verdict = Verdict([Evidence(summary=f"the check crashed: {exc!r}")], failed="the check crashed")
             report.results.append(judge(info, verdict))
+        for info in excluded(self.config.include, self.config.exclude):
+            report.results.append(Result(check=info, status=Status.SKIP, message="left out by the configuration"))
+        from .coverage import matrix
+        from .receivers import grades
+
+        report.coverage = matrix(facts)
+        report.receivers = grades(facts, report)
         report.finished = _now()
-        return report
+        return report.masked(self.masker)
+
+
+def _header_values(headers: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for value in headers.values():
+        out += [str(v) for v in value.values()] if isinstance(value, dict) else [str(value)]
+    return out
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _now_dt() -> datetime:
-    return datetime.now(UTC)

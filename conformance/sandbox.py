@@ -14,23 +14,33 @@ from typing import Any
 
 import requests
 
+from . import http as suite_http
+
 
 class SandboxError(RuntimeError):
     """The sandbox is unreachable or refused a control call (the message says which and why)."""
 
 
 class SandboxClient:
+    """The control API over a session that repeats a call whose connection dropped: reads as they are, changes
+    with an idempotency key, so a repeat is never carried out twice."""
+
     def __init__(self, base_url: str, timeout: float = 60) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = suite_http.session(repeat_sent=True)
 
     def call(self, method: str, path: str, **kw: Any) -> Any:
         url = f"{self.base_url}/_sandbox/{path.lstrip('/')}"
+        if method.upper() not in ("GET", "HEAD"):
+            kw["headers"] = suite_http.idempotent(kw.get("headers"))
         try:
             resp = self.http.request(method, url, timeout=self.timeout, **kw)
         except requests.RequestException as exc:
-            raise SandboxError(f"no sandbox answers at {self.base_url} ({exc.__class__.__name__})") from None
+            raise SandboxError(
+                f"no sandbox answers at {self.base_url}: {method} /_sandbox/{path} failed after retries "
+                f"({exc.__class__.__name__})"
+            ) from None
         if resp.status_code >= 400:
             try:
                 message = resp.json().get("Message", resp.text)
@@ -41,7 +51,7 @@ class SandboxClient:
 
     def alive(self) -> bool:
         try:
-            return self.http.get(f"{self.base_url}/_sandbox/health", timeout=2).ok
+            return requests.get(f"{self.base_url}/_sandbox/health", timeout=2).ok
         except requests.RequestException:
             return False
 

@@ -5,9 +5,12 @@ from . import (  # noqa: F401
     endpages,
     inventory,
     invites,
+    mapping,
     notifications,
+    receivers,
     recontact,
     registration,
+    run,
     sampling,
     trackers,
 )

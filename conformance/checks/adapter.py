@@ -26,20 +26,35 @@ NO_ADAPTER = "no partner adapter (--adapter-url) to ask"
 )
 def credited_once(f: Facts) -> Verdict:
     if f.adapter is None:
-        return Verdict([], skipped=NO_ADAPTER)
+        return Verdict.unexercised(NO_ADAPTER)
+    completes = genuine_completes(f)
+    probed = {p.about.get("member") for p in f.probes if p.kind in ("tampered", "unsigned")}
+    credits = {m: n for m, n in f.adapter.get("credits", {}).items() if m in completes and m not in probed}
+    problems = [
+        Evidence(
+            summary=f"member {m} credited {n} time(s) for {len(completes[m])} complete(s)"
+            if n >= 0
+            else f"the adapter gave no credit count for member {m}",
+            member=m,
+        )
+        for m, n in credits.items()
+        if n != len(completes[m])
+    ]
+    return Verdict(
+        problems,
+        judged=len(credits),
+        passed=f"{len(credits)} member(s) credited once per complete",
+        nothing="no member completed a survey during the run (or the adapter was not asked)",
+    )
+
+
+def genuine_completes(f: Facts) -> dict[str, set[tuple[int, int]]]:
+    """The survey waves each member completed, from the completion notifications the sandbox sent."""
     completes: dict[str, set[tuple[int, int]]] = defaultdict(set)
     for n in f.notifications:
         if n["Kind"] == "complete":
             completes[n["About"]["member"]].add((n["About"]["survey"], n["About"]["wave"]))
-    credits = f.adapter.get("credits", {})
-    if not credits:
-        return Verdict([], skipped="no member completed a survey during the run")
-    problems = [
-        Evidence(summary=f"member {m} credited {n} time(s) for {len(completes[m])} complete(s)", member=m)
-        for m, n in credits.items()
-        if m in completes and n != len(completes[m])
-    ]
-    return Verdict(problems, passed=f"{len(credits)} member(s) credited once per complete")
+    return completes
 
 
 @check(
@@ -52,13 +67,17 @@ def credited_once(f: Facts) -> Verdict:
 )
 def tampered_redirect(f: Facts) -> Verdict:
     if f.adapter is None:
-        return Verdict([], skipped=NO_ADAPTER)
+        return Verdict.unexercised(NO_ADAPTER)
     checks = f.adapter.get("redirects", [])
-    if not checks:
-        return Verdict([], skipped="no encrypted end page was reached during the run")
     problems = [
         Evidence(summary=f"{'genuine' if c['genuine'] else 'tampered'} URL judged valid={c['valid']}: {c['url']}")
         for c in checks
         if c["valid"] is not c["genuine"]
     ]
-    return Verdict(problems, failed="the partner's redirect check is wrong")
+    return Verdict(
+        problems,
+        judged=len(checks),
+        passed="a genuine end page accepted, the same one altered refused",
+        failed="the partner's redirect check is wrong",
+        nothing="no encrypted end page was reached during the run",
+    )

@@ -20,7 +20,7 @@ STEP = "End pages"
 )
 def answers(f: Facts) -> Verdict:
     if not f.visits:
-        return Verdict([], skipped="the partner obtained no invite, so no member reached an end page")
+        return Verdict.unexercised("the partner obtained no invite, so no member reached an end page")
     problems = [
         Evidence(
             summary=f"{v.outcome}: {v.end_page} answered {v.end_status or v.error}", member=v.member, quota=v.quota
@@ -28,12 +28,18 @@ def answers(f: Facts) -> Verdict:
         for v in f.visits
         if v.end_page and (v.end_status is None or not 200 <= v.end_status < 400)
     ]
+    problems += [
+        Evidence(summary=f"{v.outcome}: the member's link {v.start_url} did not lead back: {v.error}", member=v.member)
+        for v in f.visits
+        if not v.end_page and v.error and "the sandbox answered" not in v.error
+    ]
     missing = sorted({v.outcome for v in f.visits if not v.end_page})
     if missing:
         problems.append(Evidence(summary=f"no end page configured for: {', '.join(missing)}"))
     outcomes = sorted({v.outcome for v in f.visits})
     return Verdict(
         problems,
+        judged=len(f.visits),
         passed=f"{len(f.visits)} visits ended on the partner's pages ({', '.join(outcomes)})",
         failed="end pages missing or failing",
     )
@@ -48,9 +54,11 @@ def answers(f: Facts) -> Verdict:
 )
 def identity(f: Facts) -> Verdict:
     problems = []
+    judged = 0
     for v in f.visits:
         if not v.end_page:
             continue
+        judged += 1
         values = {value for _, value in parse_qsl(urlsplit(v.end_page).query)} | set(
             urlsplit(v.end_page).path.split("/")
         )
@@ -61,4 +69,10 @@ def identity(f: Facts) -> Verdict:
                     summary=f"{v.outcome}: {v.end_page} does not name member {v.member}", member=v.member, quota=v.quota
                 )
             )
-    return Verdict(problems, failed="end pages that do not say which member came back")
+    return Verdict(
+        problems,
+        judged=judged,
+        passed=f"{judged} end page(s) named the member or carried the partner's own parameters back",
+        failed="end pages that do not say which member came back",
+        nothing="no member reached an end page",
+    )

@@ -1,19 +1,25 @@
-"""Invites and result codes: what a partner does after the sandbox's answer."""
+"""Invites and result codes: what a partner does after the sandbox's answer (see ``conformance.codes`` for what
+each code asks of it)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from itertools import pairwise
 
-from ..facts import Facts
+from .. import codes
+from ..facts import Facts, InviteAttempt
 from ..model import Evidence, Severity
 from ..registry import Verdict, check
 
 STEP = "Invites and result codes"
-#: Codes that may clear during a run: retrying them later is fine.
-TRANSIENT = {9, 17, 27, 36, 37, 39, 40, 45}
-#: Codes about the member rather than the quota: the Sampling step (SMP-08) judges what follows them.
-MEMBER_CODES = {12, 13, 14, 22}
+MAX_TRIES = 6
+QUICK = timedelta(milliseconds=150)
+
+
+def _evidence(a: InviteAttempt, summary: str) -> Evidence:
+    return Evidence(
+        summary=summary, journal_id=a.request.id, member=a.member, quota=a.quota, request=a.request.describe()
+    )
 
 
 @check(
@@ -29,18 +35,16 @@ def no_retry(f: Facts) -> Verdict:
     for a in f.invites:
         key = (a.member, a.quota)
         if key in refused:
-            problems.append(
-                Evidence(
-                    summary=f"asked again after ResultCode {refused[key]}",
-                    journal_id=a.request.id,
-                    member=a.member,
-                    quota=a.quota,
-                    request=a.request.describe(),
-                )
-            )
-        elif a.result_code not in TRANSIENT | MEMBER_CODES and not a.ok:
+            problems.append(_evidence(a, f"asked again after ResultCode {refused[key]}"))
+        elif not a.ok and codes.kind(a.result_code) == "pair":
             refused[key] = a.result_code
-    return Verdict(problems[:30], failed=f"{len(problems)} retried permanent refusal(s)")
+    return Verdict(
+        problems[:30],
+        judged=len(refused),
+        passed=f"{len(refused)} final refusal(s), none asked again",
+        failed=f"{len(problems)} retried permanent refusal(s)",
+        nothing="the partner met no final refusal during the run",
+    )
 
 
 @check(
@@ -48,17 +52,18 @@ def no_retry(f: Facts) -> Verdict:
     "Temporary failures retried with backoff",
     STEP,
     Severity.SHOULD,
-    "TECHNICAL_ERROR (36) and HTTP 500 are retried, spaced out with backoff, not in a storm.",
+    f"TECHNICAL_ERROR (36), other transient codes and HTTP 5xx may be retried, spaced out: at most {MAX_TRIES} tries "
+    "for one member and quota, and not two retries within 150 ms of the try before.",
 )
 def backoff(f: Facts) -> Verdict:
     failures: dict[tuple[str, int], list] = {}
     for a in f.invites:
-        if a.result_code == 36 or a.request.status >= 500:
+        if a.result_code in codes.TRANSIENT or a.request.status >= 500:
             failures.setdefault((a.member, a.quota), []).append(a.request.wall)
     problems = []
     for (member, quota), times in failures.items():
-        quick = [b for a, b in pairwise(times) if b - a < timedelta(milliseconds=150)]
-        if len(times) > 6 or len(quick) >= 2:
+        quick = [b for a, b in pairwise(times) if b - a < QUICK]
+        if len(times) > MAX_TRIES or len(quick) >= 2:
             problems.append(
                 Evidence(
                     summary=f"{len(times)} failed tries, {len(quick)} of them within 150 ms of the one before",
@@ -66,7 +71,13 @@ def backoff(f: Facts) -> Verdict:
                     quota=quota,
                 )
             )
-    return Verdict(problems, failed="temporary failures retried in a storm")
+    return Verdict(
+        problems,
+        judged=len(failures),
+        passed=f"{len(failures)} temporary failure(s), retried calmly or not at all",
+        failed="temporary failures retried in a storm",
+        nothing="the partner met no temporary failure",
+    )
 
 
 @check(
@@ -74,14 +85,13 @@ def backoff(f: Facts) -> Verdict:
     "A 403 stops the partner",
     STEP,
     Severity.MUST,
-    "A 403 (invalid API_AUTH_KEY) is not retried in a loop: the key must be fixed first.",
+    "A 403 (invalid API_AUTH_KEY) is not retried in a loop: at most 2 more calls with a key Toluna refused.",
 )
 def forbidden_stops(f: Facts) -> Verdict:
     forbidden = [r for r in f.requests if r.status == 403]
-    if not forbidden:
-        return Verdict([], passed="no 403 during the run")
     problems = []
-    for key in dict.fromkeys(r.header("API_AUTH_KEY") for r in forbidden):
+    keys = list(dict.fromkeys(r.header("API_AUTH_KEY") for r in forbidden))
+    for key in keys:
         first = next(r for r in forbidden if r.header("API_AUTH_KEY") == key)
         again = [r for r in forbidden if r.wall > first.wall and r.header("API_AUTH_KEY") == key]
         if len(again) > 2:
@@ -92,4 +102,41 @@ def forbidden_stops(f: Facts) -> Verdict:
                     request=first.describe(),
                 )
             )
-    return Verdict(problems, failed="the partner kept calling with a key Toluna refused")
+    return Verdict(
+        problems,
+        judged=len(keys),
+        passed="the partner stopped calling after its key was refused",
+        failed="the partner kept calling with a key Toluna refused",
+        nothing="no call was refused with 403 during the run",
+    )
+
+
+@check(
+    "INV-07",
+    "A quota refused as full or not live is left alone until the inventory lists it again",
+    STEP,
+    Severity.MUST,
+    "QUOTA_NOT_LIVE (9), QUOTA_FULL (28), SUB_QUOTA_FULL (41), survey caps (46, 47) and the like say the quota takes "
+    "no one now: no invite for it, for any member, until a later GetQuotas lists it again.",
+)
+def quota_refusals(f: Facts) -> Verdict:
+    listed = set(f.quota_survey())
+    moved = f.quotas_moved_by_suite()
+    reads = sorted(r.wall for r in f.routes("quotas") if r.status == 200)
+    problems, judged = [], 0
+    stopped: dict[int, tuple[object, int]] = {}  # quota -> (when, the code)
+    for a in f.invites:
+        since = stopped.get(a.quota)
+        if since is not None and not any(since[0] < t < a.request.wall for t in reads):
+            problems.append(_evidence(a, f"quota {a.quota} asked again after ResultCode {since[1]}"))
+            continue
+        if not a.ok and codes.kind(a.result_code) == "quota" and a.quota in listed and a.quota not in moved:
+            judged += 1
+            stopped[a.quota] = (a.request.wall, a.result_code)
+    return Verdict(
+        problems[:30],
+        judged=judged,
+        passed=f"{judged} quota refusal(s), the quota left alone until the inventory was read again",
+        failed=f"{len(problems)} invite(s) to a quota that had said it takes no one",
+        nothing="no quota of the inventory refused the partner as full or not live",
+    )

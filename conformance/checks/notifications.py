@@ -34,7 +34,7 @@ def _evidence(n: dict[str, Any], why: str) -> Evidence:
     )
 
 
-def _duplicates(f: Facts) -> set[int]:
+def repeated_completions(f: Facts) -> set[int]:
     """The later copies of each completion (Toluna may send a completion more than once; the sandbox sends the
     copy a moment after the first, as a member refreshing the end page would)."""
     seen: set[str] = set()
@@ -48,11 +48,13 @@ def _duplicates(f: Facts) -> set[int]:
 
 
 def _judge(f: Facts, chosen: list[dict[str, Any]], why: str, nothing: str) -> Verdict:
-    if not chosen:
-        return Verdict([], skipped=nothing)
     problems = [_evidence(n, why) for n in chosen if not _answered(n)]
     return Verdict(
-        problems, passed=f"{len(chosen)} notification(s) answered 2xx", failed=f"{len(problems)} not answered"
+        problems,
+        judged=len(chosen),
+        passed=f"{len(chosen)} notification(s) answered 2xx",
+        failed=f"{len(problems)} not answered",
+        nothing=nothing,
     )
 
 
@@ -64,7 +66,7 @@ def _judge(f: Facts, chosen: list[dict[str, Any]], why: str, nothing: str) -> Ve
     "Completion, termination and pre-start notifications are answered 2xx within a few seconds.",
 )
 def member_status(f: Facts) -> Verdict:
-    dup = _duplicates(f)
+    dup = repeated_completions(f)
     chosen = [n for n in f.notifications if n["Kind"] in ("complete", "terminate", "prestart") and n["ID"] not in dup]
     return _judge(f, chosen, "a member status notification failed", "no member finished a survey during the run")
 
@@ -90,7 +92,7 @@ def quota_and_survey(f: Facts) -> Verdict:
     "A completion may arrive more than once (a member refreshing the end page): the repeat is answered 2xx too.",
 )
 def duplicates(f: Facts) -> Verdict:
-    dup = _duplicates(f)
+    dup = repeated_completions(f)
     chosen = [n for n in f.notifications if n["ID"] in dup]
     return _judge(f, chosen, "a repeated completion was refused", "no completion was sent twice")
 
@@ -107,19 +109,15 @@ def xml(f: Facts) -> Verdict:
     return _judge(f, chosen, "an XML notification was refused", "no notification was sent as XML")
 
 
-@check(
-    "NOT-05",
-    "No invites to a quota after IsLive=false or a survey closed",
-    STEP,
-    Severity.MUST,
-    "Once told a quota is not live (or its survey closed), the partner stops inviting to it (after a short grace).",
-)
-def stops_after_notification(f: Facts) -> Verdict:
+def told_not_live(f: Facts) -> dict[int, datetime]:
+    """Quota -> when the partner was first told it is not live (a hold, or its survey closed), from the delivery of
+    the suite's notifications; the stale probe's quota is NOT-06's."""
     delivered = {n["ID"]: n for n in f.notifications}
     by_survey: dict[int, list[int]] = {}
     for s in f.inventory.get("Surveys", []):
         by_survey.setdefault(s["SurveyID"], []).extend(q["QuotaID"] for q in s["Quotas"])
-    told: dict[int, datetime] = {}  # quota -> when the partner was told it is not live
+    told: dict[int, datetime] = {}
+    stale = {int(p.about["quota"]) for p in f.probes if p.kind == "stale"}  # NOT-06 judges those
     for action in f.actions:
         if action.kind == "quota-status" and not action.details.get("live", True):
             quotas = [int(action.details["quota"])]
@@ -130,11 +128,22 @@ def stops_after_notification(f: Facts) -> Verdict:
         times = [delivered[i].get("DeliveredAt") for i in action.notifications if i in delivered]
         at = min((datetime.fromisoformat(t) for t in times if t), default=None)
         for quota in quotas:
-            if at is not None:
+            if at is not None and quota not in stale:
                 told[quota] = at
-    if not told:
-        return Verdict([], skipped="no notification took a quota away during the run")
+    return told
+
+
+@check(
+    "NOT-05",
+    "No invites to a quota after IsLive=false or a survey closed",
+    STEP,
+    Severity.MUST,
+    "Once told a quota is not live (or its survey closed), the partner stops inviting to it (after a short grace).",
+)
+def stops_after_notification(f: Facts) -> Verdict:
+    told = told_not_live(f)
     grace = timedelta(seconds=f.grace_seconds)
+    wanted = {a.quota for a in f.invites if a.quota in told and a.request.wall.astimezone(UTC) <= told[a.quota]}
     problems = [
         Evidence(
             summary=f"quota {a.quota} asked for {(a.request.wall - told[a.quota]).total_seconds():.1f} s after "
@@ -147,4 +156,11 @@ def stops_after_notification(f: Facts) -> Verdict:
         for a in f.invites
         if a.quota in told and a.request.wall.astimezone(UTC) > told[a.quota] + grace
     ]
-    return Verdict(problems, passed=f"{len(told)} quota(s) taken away; no invite after", failed="invites after")
+    return Verdict(
+        problems,
+        judged=len(wanted),
+        passed=f"{len(wanted)} quota(s) the partner wanted were taken away; no invite after",
+        failed="invites after the partner was told the quota is gone",
+        nothing="the partner never asked for a quota before it was taken away, so ignoring the notification could "
+        "not show",
+    )

@@ -43,7 +43,7 @@ def recontact_quotas(f: Facts) -> list[int]:
 def paged_to_end(f: Facts) -> Verdict:
     quotas = recontact_quotas(f)
     if not quotas:
-        return Verdict([], skipped="the inventory lists no recontact survey")
+        return Verdict.unexercised("the inventory lists no recontact survey")
     pages = _pages(f)
     problems = []
     for quota in quotas:
@@ -54,6 +54,7 @@ def paged_to_end(f: Facts) -> Verdict:
             )
     return Verdict(
         problems,
+        judged=len(quotas),
         passed=f"{len(quotas)} recontact quota(s) read to the end",
         failed=f"{len(problems)} recontact quota(s) not read to the end",
     )
@@ -86,7 +87,13 @@ def cursor(f: Facts) -> Verdict:
                     )
                 )
             previous = page
-    return Verdict(problems, failed=f"{len(problems)} page(s) with a wrong cursor")
+    following = sum(1 for r in f.routes("recontact") if r.status == 200 and r.param("lastMemberCodeReceived"))
+    return Verdict(
+        problems,
+        judged=following,
+        failed=f"{len(problems)} page(s) with a wrong cursor",
+        nothing="the partner never asked for a page after the first (no cursor to judge)",
+    )
 
 
 @check(
@@ -102,7 +109,12 @@ def page_size(f: Facts) -> Verdict:
         value = r.param("maxResults")
         if (r.status == 400 and r.result_code is None) or (value and (not value.isdigit() or int(value) > MAX_PAGE)):
             problems.append(Evidence(summary=f"maxResults={value!r}", journal_id=r.id, request=r.describe()))
-    return Verdict(problems, failed=f"{len(problems)} page(s) asked with a bad maxResults")
+    return Verdict(
+        problems,
+        judged=len(f.routes("recontact")),
+        failed=f"{len(problems)} page(s) asked with a bad maxResults",
+        nothing="the partner read no recontact page",
+    )
 
 
 @check(
@@ -129,4 +141,10 @@ def stops(f: Facts) -> Verdict:
             last, more = _page(page)
             if page.status == 200 and not more:
                 done_at = last or page.param("lastMemberCodeReceived")
-    return Verdict(problems, failed=f"{len(problems)} page(s) past the end")
+    finished = sum(1 for pages in _pages(f).values() if any(p.status == 200 and not _page(p)[1] for p in pages))
+    return Verdict(
+        problems,
+        judged=finished,
+        failed=f"{len(problems)} page(s) past the end",
+        nothing="the partner read no recontact list to its last page",
+    )

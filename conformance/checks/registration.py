@@ -36,14 +36,13 @@ def _refused(f: Facts, routes: tuple[str, ...], status: int, *phrases: str) -> l
     ]
 
 
-def _no_writes(f: Facts) -> str | None:
-    return None if f.routes(*WRITES) else "the partner wrote no member during the run"
+NO_WRITES = "the partner wrote no member during the run"
 
 
 def _refusals(f: Facts, routes: tuple[str, ...], status: int, *phrases: str) -> Verdict:
-    """The partner's member writes Toluna refused with ``status`` for one of ``phrases`` (skipped without writes)."""
-    skipped = _no_writes(f)
-    return Verdict([], skipped=skipped) if skipped else Verdict(_refused(f, routes, status, *phrases))
+    """The partner's member writes Toluna refused with ``status`` for one of ``phrases``, out of every write."""
+    writes = f.routes(*routes)
+    return Verdict(_refused(f, routes, status, *phrases), judged=len(writes), nothing=NO_WRITES)
 
 
 @check(
@@ -54,10 +53,14 @@ def _refusals(f: Facts, routes: tuple[str, ...], status: int, *phrases: str) -> 
     "Member management calls send 'Accept: application/json;version=2.0' and the panel's PartnerGUID.",
 )
 def version_and_panel(f: Facts) -> Verdict:
-    if not f.routes(*WRITES, "member_get"):
-        return Verdict([], skipped="the partner made no member API call")
+    calls = f.routes(*WRITES, "member_get")
     problems = _refused(f, (*WRITES, "member_get"), 400, "version 2.0 of the member API", "Invalid PartnerGUID")
-    return Verdict(problems, failed=f"{len(problems)} call(s) without the v2 Accept header or with another panel")
+    return Verdict(
+        problems,
+        judged=len(calls),
+        failed=f"{len(problems)} call(s) without the v2 Accept header or with another panel",
+        nothing="the partner made no member API call",
+    )
 
 
 @check(
@@ -68,11 +71,9 @@ def version_and_panel(f: Facts) -> Verdict:
     "Toluna needs at least a member's birth date and gender (1001007) to place it in a survey.",
 )
 def birth_and_gender(f: Facts) -> Verdict:
-    skipped = _no_writes(f)
-    if skipped:
-        return Verdict([], skipped=skipped)
     problems = []
-    for r in f.routes("member_add"):
+    added = [r for r in f.routes("member_add") if r.status == 201]
+    for r in added:
         doc = _body(r)
         answers = doc.get("RegistrationAnswers") or doc.get("AnsweredQuestions") or []
         gender = any(isinstance(a, dict) and a.get("QuestionID") == 1001007 for a in answers)
@@ -86,7 +87,9 @@ def birth_and_gender(f: Facts) -> Verdict:
                     request=r.describe(),
                 )
             )
-    return Verdict(problems, failed=f"{len(problems)} member(s) Toluna cannot place")
+    return Verdict(
+        problems, judged=len(added), failed=f"{len(problems)} member(s) Toluna cannot place", nothing=NO_WRITES
+    )
 
 
 @check(
@@ -100,15 +103,62 @@ def computed(f: Facts) -> Verdict:
     return _refusals(f, WRITES, 400, "is computed")
 
 
+def _exists(r: Request) -> bool:
+    return r.status == 409 and "already exists" in _message(r)
+
+
 @check(
     "REG-04",
-    "Existing members updated with PUT",
+    "A member that already exists ends up updated with PUT",
     STEP,
     Severity.MUST,
-    "A member that exists is updated with PUT; adding it again with POST is refused with 409.",
+    "Adding a member that exists is refused with 409: the partner then writes it with PUT (an upsert: POST, and PUT "
+    "on 409, is fine), so that what it meant to send reaches Toluna.",
 )
 def updates_by_put(f: Facts) -> Verdict:
-    return _refusals(f, ("member_add",), 409, "already exists")
+    conflicts = [r for r in f.routes("member_add") if _exists(r)]
+    updated = [r for r in f.routes("member_update") if r.status == 200]
+    problems = [
+        Evidence(
+            summary=f"member {r.member} exists (409) and was never written with PUT afterwards",
+            journal_id=r.id,
+            member=r.member,
+            request=r.describe(),
+        )
+        for r in conflicts
+        if not any(u.member == r.member and u.wall > r.wall for u in updated)
+    ]
+    return Verdict(
+        problems,
+        judged=len(conflicts),
+        passed=f"{len(conflicts)} member(s) that existed were then updated with PUT",
+        failed=f"{len(problems)} member(s) left as they were after a 409",
+        nothing="no member the partner added existed already",
+    )
+
+
+@check(
+    "REG-07",
+    "Members known to exist are not added again",
+    STEP,
+    Severity.SHOULD,
+    "A member the partner has added (201) or found to exist (409) during the run is changed with PUT, not POSTed "
+    "again: every needless POST is a refused call.",
+)
+def no_needless_posts(f: Facts) -> Verdict:
+    known: set[str] = set()
+    problems = []
+    adds = f.routes("member_add")
+    for r in adds:
+        if r.member in known:
+            problems.append(
+                Evidence(
+                    summary=f"member {r.member} POSTed again", journal_id=r.id, member=r.member, request=r.describe()
+                )
+            )
+        if r.status == 201 or _exists(r):
+            known.add(str(r.member))
+    return Verdict(problems[:20], judged=len(adds), failed=f"{len(problems)} needless POST(s)", nothing=NO_WRITES)
 
 
 @check(
@@ -119,7 +169,16 @@ def updates_by_put(f: Facts) -> Verdict:
     "Toluna's member API does not support near-simultaneous calls: the same MemberCode at most once per 1000 ms.",
 )
 def one_write_a_second(f: Facts) -> Verdict:
-    return _refusals(f, WRITES, 409, "less than 1000 ms")
+    counts: dict[str | None, int] = {}
+    for r in f.routes(*WRITES):
+        counts[r.member] = counts.get(r.member, 0) + 1
+    again = sum(1 for n in counts.values() if n > 1)
+    return Verdict(
+        _refused(f, WRITES, 409, "less than 1000 ms"),
+        judged=again,
+        passed=f"{again} member(s) written more than once, never twice within 1000 ms",
+        nothing="no member was written more than once",
+    )
 
 
 @check(

@@ -3,8 +3,11 @@ partner following Toluna's sampling rules would not have met is a violation, wit
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..facts import Facts, InviteAttempt
 from ..model import Evidence, Severity
+from ..oracle import AGE, POSTAL
 from ..registry import Verdict, check
 
 STEP = "Sampling"
@@ -21,7 +24,35 @@ def _evidence(f: Facts, a: InviteAttempt, why: str, tree: bool = False) -> Evide
 
 
 def _refused(f: Facts, codes: set[int]) -> list[InviteAttempt]:
-    return [a for a in f.invites if a.result_code in codes]
+    return [a for a in f.invites if a.result_code in codes and not a.forced]
+
+
+def judged_invites(f: Facts) -> list[InviteAttempt]:
+    """The invites Toluna's rules answered (not those the run forced, which the coverage matrix judges)."""
+    return [a for a in f.invites if not a.forced]
+
+
+def _features(quota: dict[str, Any]) -> set[str]:
+    """The sampling rules a quota puts to the test (an invite to it judges them)."""
+    layers = quota.get("Layers") or []
+    out = {"sampling", "unanswered"}
+    if len(layers) > 1:
+        out.add("every_layer")
+    for layer in layers:
+        for sq in layer.get("SubQuotas") or []:
+            questions = {qa["QuestionID"] for qa in sq.get("QuestionsAndAnswers") or []}
+            if len(questions) > 1:
+                out.add("and_across_questions")
+            if AGE in questions:
+                out.add("age")
+            if POSTAL in questions:
+                out.add("postal")
+    return out
+
+
+def _relevant(f: Facts, rule: str) -> int:
+    quotas = {q["QuotaID"]: q for s in f.inventory.get("Surveys", []) for q in s["Quotas"]}
+    return sum(1 for a in judged_invites(f) if a.quota in quotas and rule in _features(quotas[a.quota]))
 
 
 def _by_rule(f: Facts, rule: str) -> Verdict:
@@ -39,7 +70,12 @@ def _by_rule(f: Facts, rule: str) -> Verdict:
                     tree=explained.get("Tree") if explained else None,
                 )
             )
-    return Verdict(problems, failed=f"{len(problems)} invite(s) for members who do not match")
+    return Verdict(
+        problems,
+        judged=_relevant(f, rule),
+        failed=f"{len(problems)} invite(s) for members who do not match",
+        nothing=f"the partner asked for no invite to a quota that puts this rule ({rule}) to the test",
+    )
 
 
 SAMPLING_RULES = (
@@ -99,7 +135,15 @@ def one_quota(f: Facts) -> Verdict:
         for a in _refused(f, {16})
         if "one quota per survey" in (a.request.note or "")
     ]
-    return Verdict(problems, failed=f"{len(problems)} second quota(s) of a survey asked for")
+    several = {
+        q for s in f.inventory.get("Surveys", []) if len(s["Quotas"]) > 1 for q in (x["QuotaID"] for x in s["Quotas"])
+    }
+    return Verdict(
+        problems,
+        judged=sum(1 for a in judged_invites(f) if a.quota in several),
+        failed=f"{len(problems)} second quota(s) of a survey asked for",
+        nothing="the partner asked for no invite to a survey with several quotas",
+    )
 
 
 @check(
@@ -126,7 +170,15 @@ def member_state(f: Facts) -> Verdict:
             problems.append(_evidence(f, a, f"member {a.member} is {why}"))
         elif a.result_code in names:
             told[a.member] = a.result_code
-    return Verdict(problems, failed=f"{len(problems)} invite(s) for members Toluna cannot route")
+    last = max((r.wall for r in f.requests), default=None)
+    moments = len(told) + (len(f.members_made_unroutable(last)) if last else 0)
+    return Verdict(
+        problems,
+        judged=moments,
+        passed=f"{moments} member(s) Toluna could not route, none invited after it was known",
+        failed=f"{len(problems)} invite(s) for members Toluna cannot route",
+        nothing="no member of the partner's turned out to be one Toluna cannot route",
+    )
 
 
 @check(
@@ -138,7 +190,15 @@ def member_state(f: Facts) -> Verdict:
 )
 def exclusions(f: Facts) -> Verdict:
     problems = [_evidence(f, a, f"member {a.member} is excluded: {a.request.note}") for a in _refused(f, {30})]
-    return Verdict(problems, failed=f"{len(problems)} invite(s) against SurveyWaveExclusions")
+    excluding = {
+        q["QuotaID"] for s in f.inventory.get("Surveys", []) if s.get("SurveyWaveExclusions") for q in s["Quotas"]
+    }
+    return Verdict(
+        problems,
+        judged=sum(1 for a in judged_invites(f) if a.quota in excluding),
+        failed=f"{len(problems)} invite(s) against SurveyWaveExclusions",
+        nothing="the partner asked for no invite to a survey with SurveyWaveExclusions",
+    )
 
 
 @check(
@@ -152,12 +212,18 @@ def not_live(f: Facts) -> Verdict:
     """Quotas the suite itself put on hold or closed during the run are the Notifications step's to judge."""
     codes = {9: "on hold", 10: "closed or unknown", 27: "not available in this interval", 28: "full", 46: "full"}
     moved = f.quotas_moved_by_suite()
+    listed = set(f.quota_survey())
     problems = [
         _evidence(f, a, f"quota {a.quota} is {codes[a.result_code]}")
         for a in _refused(f, set(codes))
-        if a.quota not in moved
+        if a.quota not in moved and a.quota not in listed
     ]
-    return Verdict(problems, failed=f"{len(problems)} invite(s) to quotas that were not live")
+    return Verdict(
+        problems,
+        judged=len(judged_invites(f)),
+        failed=f"{len(problems)} invite(s) to quotas that were not live",
+        nothing="the partner asked for no invite",
+    )
 
 
 @check(
@@ -171,4 +237,12 @@ def recontact_only_listed(f: Facts) -> Verdict:
     problems = [
         _evidence(f, a, f"member {a.member} is not on quota {a.quota}'s recontact list") for a in _refused(f, {43})
     ]
-    return Verdict(problems, failed=f"{len(problems)} recontact invite(s) for members Toluna did not list")
+    recontact = {
+        q["QuotaID"] for s in f.inventory.get("Surveys", []) if s.get("IsSurveyRecontact") for q in s["Quotas"]
+    }
+    return Verdict(
+        problems,
+        judged=sum(1 for a in judged_invites(f) if a.quota in recontact),
+        failed=f"{len(problems)} recontact invite(s) for members Toluna did not list",
+        nothing="the partner asked for no invite to a recontact quota",
+    )

@@ -19,7 +19,8 @@ STEP = "Trackers and exclusions"
 def same_wave(f: Facts) -> Verdict:
     asked: set[tuple[str, int]] = set()
     problems = []
-    for a in f.invites:
+    judged = [a for a in f.invites if not a.forced]
+    for a in judged:
         first = (a.member, a.quota) not in asked  # asking a pair again is INV-03's matter
         asked.add((a.member, a.quota))
         if first and a.result_code in (38, 26, 35):
@@ -32,7 +33,13 @@ def same_wave(f: Facts) -> Verdict:
                     request=a.request.describe(),
                 )
             )
-    return Verdict(problems, failed=f"{len(problems)} invite(s) to a survey wave the member already took")
+    return Verdict(
+        problems,
+        judged=len(judged),
+        passed=f"{len(judged)} invite(s), none to a survey wave the member had taken",
+        failed=f"{len(problems)} invite(s) to a survey wave the member already took",
+        nothing="the partner asked for no invite",
+    )
 
 
 @check(
@@ -45,7 +52,7 @@ def same_wave(f: Facts) -> Verdict:
 def next_wave(f: Facts) -> Verdict:
     expected = f.tracker_expectations
     if not expected:
-        return Verdict([], skipped="the scenario names no member to invite to a tracker's next wave")
+        return Verdict.unexercised("the scenario names no member to invite to a tracker's next wave")
     asked = {(a.member, a.quota) for a in f.invites}
     problems = [
         Evidence(
@@ -54,4 +61,6 @@ def next_wave(f: Facts) -> Verdict:
         for m, q in expected
         if (m, q) not in asked
     ]
-    return Verdict(problems, failed="members who took an earlier wave were left out of the next one")
+    return Verdict(
+        problems, judged=len(expected), failed="members who took an earlier wave were left out of the next one"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..model import Report, Result, Status
+from ..model import Report, Result, Severity, Status
 
 
 def _evidence_text(result: Result) -> str:
@@ -33,7 +33,11 @@ def render_junit(report: Report) -> str:
                 suite_failures += 1
                 failure = ET.SubElement(case, "failure", message=result.message, type=str(result.check.severity))
                 failure.text = _evidence_text(result)
-            elif result.status is Status.SKIP:
+            elif result.status is Status.NOT_EXERCISED and result.check.severity is Severity.MUST:
+                suite_failures += 1  # READY needs it exercised: CI must see it
+                failure = ET.SubElement(case, "failure", message=result.message, type="NOT EXERCISED")
+                failure.text = f"Not exercised: {result.message}\nRule: {result.check.rule}"
+            elif result.status in (Status.SKIP, Status.NOT_EXERCISED):
                 suite_skips += 1
                 ET.SubElement(case, "skipped", message=result.message)
             elif result.status is Status.WARN:

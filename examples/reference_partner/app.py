@@ -1,5 +1,7 @@
 """The partner's web side: end pages for members coming back from Toluna, endpoints for Toluna's notifications
-(JSON or XML), ``POST /run`` to start a cycle of the integration, and the conformance adapter."""
+(JSON or XML), ``POST /run`` to start a cycle of the integration, and the conformance adapter (the link a member is
+sent to, credits, redirect checks, and each member's record in the partner's own terms, which ``mapping.yaml`` maps
+to Toluna's ids)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import xml.etree.ElementTree as ET
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .integration import Integration
 
@@ -49,6 +51,19 @@ class Partner:
         expected = hmac.new(key.encode(), (signed + "&").encode(), digest).hexdigest()
         return hmac.compare_digest(expected, value)
 
+    @staticmethod
+    def completion_is_genuine(doc: dict[str, Any]) -> bool:
+        """With standard encryption, a completion carries EncryptedValue: SurveyID, WaveID and the member code
+        concatenated, encrypted with the shared key. One without it, or with another value, is not from Toluna."""
+        algorithm = os.environ.get("TOLUNA_ENCRYPTION_ALGORITHM", "")
+        digest = {"HMAC-SHA256": hashlib.sha256, "HMAC-SHA1": hashlib.sha1, "HMAC-MD5": hashlib.md5}.get(algorithm)
+        if not algorithm:
+            return True
+        value = f"{doc.get('SurveyId', '')}{doc.get('WaveId', '')}{doc.get('UniqueCode', '')}"
+        key = os.environ.get("TOLUNA_ENCRYPTION_KEY", "").encode()
+        expected = hmac.new(key, value.encode(), digest).hexdigest() if digest else ""
+        return bool(expected) and hmac.compare_digest(expected.lower(), str(doc.get("EncryptedValue", "")).lower())
+
     def handler(self) -> type[BaseHTTPRequestHandler]:
         partner = self
 
@@ -75,6 +90,23 @@ class Partner:
                     member = url.path.rsplit("/", 1)[-1]
                     credits = len(partner.integration.credits.get(member, set()))
                     self._send(200, json.dumps({"MemberCode": member, "Credits": credits}))
+                elif url.path.startswith("/adapter/members/"):
+                    m = partner.integration.members.get(unquote(url.path.rsplit("/", 1)[-1]))
+                    if m is None:
+                        self._send(404, json.dumps({"Message": "no such member"}))
+                        return
+                    answers = {str(q): sorted(ids) for q, ids in m.answers.items()}
+                    record = {"code": m.code, "birth": m.birth.isoformat(), "gender": m.gender, "postal": m.postal}
+                    self._send(200, json.dumps({**record, "answers": answers}))
+                elif url.path.startswith("/go/"):  # the partner's own link to a survey, with its own parameters
+                    target = partner.integration.links.get(url.path.rsplit("/", 1)[-1])
+                    if target is None:
+                        self._send(404, json.dumps({"Message": "no such link"}))
+                        return
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif url.path in ("/health", "/run"):
                     self._send(200, json.dumps({"Status": "ok"}))
                 else:
@@ -85,6 +117,14 @@ class Partner:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if url.path == "/run":
                     self._send(200, json.dumps(partner.integration.cycle()))
+                elif url.path == "/adapter/respondent":
+                    try:
+                        ask = json.loads(body)
+                        link = partner.integration.respondent(str(ask["MemberCode"]), ask.get("QuotaID"))
+                    except (ValueError, KeyError, TypeError):
+                        self._send(400, json.dumps({"Message": 'send {"MemberCode": ..., "QuotaID": optional}'}))
+                        return
+                    self._send(200, json.dumps({"URL": link}))
                 elif url.path == "/adapter/redirect-check":
                     try:
                         page = json.loads(body)["url"]
@@ -99,8 +139,15 @@ class Partner:
                     except (ValueError, ET.ParseError):
                         self._send(400, json.dumps({"Message": "unreadable notification"}))
                         return
+                    if kind == "complete" and not partner.completion_is_genuine(doc):
+                        self._send(400, json.dumps({"Message": "EncryptedValue does not match"}))
+                        return
+                    try:
+                        partner.integration.notified(kind, doc)
+                    except (KeyError, TypeError, ValueError):
+                        self._send(400, json.dumps({"Message": "a notification without the fields of its kind"}))
+                        return
                     partner.notifications.append((kind, doc))
-                    partner.integration.notified(kind, doc)
                     self._send(200, json.dumps({"Received": True}))
                 else:
                     self._send(404, json.dumps({"Message": "not found"}))

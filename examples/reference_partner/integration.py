@@ -22,6 +22,8 @@ GENDERS = {"female": 2000246, "male": 2000247}
 TRANSIENT = {9, 17, 27, 36, 37, 39, 40, 45}
 #: Refusals that say Toluna will not route this member at all.
 UNROUTABLE = {12, 13, 14, 22}
+#: Refusals that say the quota (or its survey) takes no one now: left alone until the inventory lists it again.
+QUOTA_CLOSED = {5, 8, 9, 10, 15, 28, 29, 41, 42, 46, 47}
 
 
 def relative_date(text: str, today: date) -> date:
@@ -97,20 +99,31 @@ class Integration:
         self.lock = threading.Lock()
         self.inventory: dict[str, Any] = {}
         self.polled_at: float | None = None
+        self.expires: datetime | None = None  # the inventory's CacheExpires
         self.held: set[int] = set()  # quotas Toluna said are not live
+        self.quota_news: dict[int, str] = {}  # quota -> UpdateDateTimeUTC of the last status applied
         self.closed: set[tuple[int, int]] = set()
         self.registered: set[str] = set()
         self.written: dict[str, float] = {}  # member -> when the partner last wrote it (monotonic seconds)
         self.unroutable: set[str] = set()
         self.final: set[tuple[str, int]] = set()  # member-quota pairs refused for good
         self.invited: dict[tuple[str, int, int], str] = {}  # (member, survey, wave) -> invite URL
+        self.by_quota: dict[tuple[str, int], str] = {}  # (member, quota) -> invite URL
+        self.links: dict[str, str] = {}  # the partner's own link tokens -> where they lead
         self.credits: dict[str, set[tuple[int, int]]] = {}
         self.recontact: dict[int, set[str]] = {}
+
+    @property
+    def forbidden(self) -> bool:
+        """Toluna refused the API key: no External Sample call until the key is fixed."""
+        return self.toluna.forbidden
 
     # --- one cycle ----------------------------------------------------------------------------------------
     def cycle(self) -> dict[str, int]:
         with self.lock:
             self.register()
+            if self.forbidden:
+                return {"members": len(self.registered), "invites": len(self.invited), "asked": 0}
             self.refresh()
             self.read_recontact_lists()
             asked = self.invite()
@@ -125,9 +138,13 @@ class Integration:
                 continue
             if m.code not in self.registered:
                 answer = self.toluna.add_member(m.registration())
-                if answer.status in (201, 409):  # 409: Toluna has it already (a previous run)
+                if answer.status == 201:
                     self.registered.add(m.code)
                     self.written[m.code] = now
+                elif answer.status == 409:  # Toluna has it already: what we meant to send goes by PUT
+                    self.registered.add(m.code)
+                    self.written[m.code] = now
+                    m.changes = {**m.registration(), **m.changes}
             elif m.changes and now - self.written.get(m.code, 0) > 1.0:
                 self.update(m, now)
 
@@ -137,13 +154,15 @@ class Integration:
             self.written[m.code] = now
 
     def refresh(self) -> None:
-        """GetQuotas at most once per ``poll_seconds`` (Toluna advises about once a minute); notifications keep
-        the list current in between."""
-        if self.polled_at is not None and time.monotonic() - self.polled_at < self.poll_seconds:
+        """GetQuotas when the copy held has expired: at its CacheExpires, and at most ``poll_seconds`` after it was
+        read (Toluna advises about once a minute); notifications keep the list current in between."""
+        fresh = self.polled_at is not None and time.monotonic() - self.polled_at < self.poll_seconds
+        if fresh and (self.expires is None or datetime.now(UTC) < self.expires):
             return
         answer = self.toluna.quotas()
         if answer.status == 200:
             self.inventory, self.polled_at = answer.body, time.monotonic()
+            self.expires = parse_time(str(answer.body.get("CacheExpires") or ""))
             self.held.clear()
 
     def read_recontact_lists(self) -> None:
@@ -212,23 +231,45 @@ class Integration:
         )
 
     def ask(self, m: Member, survey: dict[str, Any], quota: dict[str, Any]) -> int:
+        if self.forbidden or quota["QuotaID"] in self.held:
+            return 0
         answer = self.toluna.invite(m.code, quota["QuotaID"])
         if answer.status == 200:
             self.invited[(m.code, survey["SurveyID"], survey["WaveID"])] = answer.body["URL"]
+            self.by_quota[(m.code, quota["QuotaID"])] = answer.body["URL"]
             return 1
         code = answer.result_code
         if code in UNROUTABLE:
             self.unroutable.add(m.code)
-        elif code not in TRANSIENT:
+        elif code in QUOTA_CLOSED:
+            self.held.add(quota["QuotaID"])
+        elif code is not None and code not in TRANSIENT:
             self.final.add((m.code, quota["QuotaID"]))
         return 0
 
+    # --- a member's way to a survey ------------------------------------------------------------------------
+    def respondent(self, member: str, quota: int | None = None) -> str | None:
+        """The link this member is sent to (for ``quota`` when named): the invite obtained for it, if any. The
+        partner invites in cycles; a member without an invite has no survey now."""
+        with self.lock:
+            found = [url for (code, q), url in self.by_quota.items() if code == member and quota in (None, q)]
+            return self.link(found[-1]) if found else None
+
+    def link(self, invite_url: str) -> str:
+        """What the member is sent: Toluna's invite URL as it is."""
+        return invite_url
+
     # --- what Toluna tells the partner --------------------------------------------------------------------
     def notified(self, kind: str, doc: dict[str, Any]) -> None:
-        """Completions are credited once per member and survey wave, however often they arrive."""
+        """Completions are credited once per member and survey wave, however often they arrive; a quota status
+        older than the last one applied for its quota is ignored (notifications can arrive out of order)."""
         with self.lock:
             if kind == "quota":
-                (self.held.discard if _true(doc.get("IsLive")) else self.held.add)(int(doc["QuotaID"]))
+                quota, when = int(doc["QuotaID"]), str(doc.get("UpdateDateTimeUTC") or "")
+                if when and self.quota_news.get(quota, "") > when:
+                    return
+                self.quota_news[quota] = when
+                (self.held.discard if _true(doc.get("IsLive")) else self.held.add)(quota)
             elif kind == "survey":
                 self.closed.add((int(doc["SurveyID"]), int(doc.get("WaveId") or doc.get("WaveID") or 0)))
             elif kind in ("complete", "terminate"):
@@ -243,3 +284,12 @@ class Integration:
 
 def _true(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
+
+
+def parse_time(text: str) -> datetime | None:
+    """Toluna's CacheExpires (``2026-12-06T10:00:00.1234567Z``): seven decimals, which Python reads six of."""
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z?", text.strip())
+    if not match:
+        return None
+    fraction = (match.group(2) or "0")[:6].ljust(6, "0")
+    return datetime.fromisoformat(f"{match.group(1)}.{fraction}+00:00")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 V2 = "application/json;version=2.0"
 
@@ -28,8 +30,12 @@ class Toluna:
         self.es = f"{es_url.rstrip('/')}/IPExternalSamplingService/ExternalSample/{panel}"
         self.core = f"{core_url.rstrip('/')}/IntegratedPanelService/api"
         self.panel, self.key = panel, key
+        self.forbidden = False  # Toluna refused the key: no External Sample call until it is fixed (a restart)
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "reference-partner"
+        # reads repeated when a kept connection turns out closed (never a write: it might have been carried out)
+        retry = Retry(total=3, connect=3, read=0, status=0, backoff_factor=0.1, allowed_methods={"GET"})
+        self.http.mount("http://", HTTPAdapter(max_retries=retry))
 
     @classmethod
     def from_env(cls) -> Toluna:
@@ -50,7 +56,11 @@ class Toluna:
         return Answer(resp.status_code, body)
 
     def _es(self, method: str, path: str, **kw: Any) -> Answer:
-        return self._call(method, f"{self.es}/{path}", headers={"API_AUTH_KEY": self.key}, **kw)
+        if self.forbidden:
+            return Answer(403, None)
+        answer = self._call(method, f"{self.es}/{path}", headers={"API_AUTH_KEY": self.key}, **kw)
+        self.forbidden = answer.status == 403
+        return answer
 
     # --- External Sample ----------------------------------------------------------------------------------
     def quotas(self) -> Answer:

@@ -13,6 +13,10 @@ from conformance.sandbox import LocalSandbox, free_port
 from tests.support import ROOT
 
 Runner = Callable[..., Report]
+MAPPING = ROOT / "examples" / "reference_partner" / "mapping.yaml"
+#: A partner that answers POST /run late: the run's timeout is short, and the partner later still.
+PARTNER_ENV = {"RUN-01": {"SLOW_RUN_SECONDS": "2.5"}, "examples.flask_partner": {"FLASK_PARTNER_SECRET": "p2-secret"}}
+RUN_SETTINGS: dict[str, dict[str, object]] = {"RUN-01": {"cycle_timeout": 1.0}}
 
 
 @pytest.fixture(scope="session")
@@ -32,16 +36,22 @@ def run_partner(conformance_sandbox: LocalSandbox) -> Runner:
 
     def run(*partner: str, **settings: object) -> Report:
         port = free_port()
+        env = " ".join(f"{k}={v}" for k, v in PARTNER_ENV.get(partner[-1], {}).items())
         config = RunConfig(
             sandbox_url=conformance_sandbox.url,
-            partner_cmd=" ".join([sys.executable, "-m", *partner, "--port", str(port)]),
+            partner_cmd=" ".join(filter(None, ["env" if env else "", env, sys.executable, "-m", *partner]))
+            + f" --port {port}",
             partner_url=f"http://127.0.0.1:{port}/run",
             partner_base=f"http://127.0.0.1:{port}",
             adapter_url=f"http://127.0.0.1:{port}/adapter",
+            mapping=MAPPING,
             quiet_seconds=0.3,
             grace_seconds=0.5,
         )
-        config.update(dict(settings), "test")
+        chosen = {**RUN_SETTINGS.get(partner[-1], {}), **settings}
+        if isinstance(chosen.get("endpoints"), dict):  # "{base}" in a URL is where this partner listens
+            chosen["endpoints"] = {k: v.format(base=config.partner_base) for k, v in chosen["endpoints"].items()}
+        config.update(chosen, "test")
         return Run(config).execute()
 
     return run
@@ -50,6 +60,11 @@ def run_partner(conformance_sandbox: LocalSandbox) -> Runner:
 def failing(report: Report) -> set[str]:
     """The checks that did not pass: failed MUSTs and SHOULD warnings."""
     return {r.check.id for r in report.results if r.status.value in ("fail", "warn")}
+
+
+def blocking(report: Report) -> dict[str, str]:
+    """What keeps a report from READY, with the reason (for assertion messages)."""
+    return {r.check.id: r.message for r in report.blocking()} | ({"aborted": report.aborted} if report.aborted else {})
 
 
 def evidence(report: Report, check_id: str) -> list[str]:

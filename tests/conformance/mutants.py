@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -147,7 +149,8 @@ class HardcodedQuota(Integration):
     """SMP-10: a quota id kept from elsewhere (on hold from the start) is asked for too."""
 
     def invite(self) -> int:
-        for m in list(self.members.values())[:2]:
+        routable = [m for m in self.members.values() if m.active and m.code not in self.unroutable]
+        for m in routable[:2]:
             self.toluna.invite(m.code, 5200101)
         return super().invite()
 
@@ -194,8 +197,9 @@ class ForbiddenLoop(Integration):
     def refresh(self) -> None:
         key, self.toluna.key = self.toluna.key, "not-the-key"
         for _ in range(8):
+            self.toluna.forbidden = False
             self.toluna.quotas()
-        self.toluna.key = key
+        self.toluna.key, self.toluna.forbidden = key, False
         super().refresh()
 
 
@@ -297,13 +301,16 @@ def broken_end_page() -> None:
 
 
 def failing_terminations() -> None:
-    """NOT-01: the termination endpoint fails."""
-    _refuse("POST", "/toluna/notify/terminate", 500)
+    """NOT-01: the termination endpoint fails Toluna's terminations."""
+    _refuse("POST", "/toluna/notify/terminate", 500, lambda p, body, kind: not _unreadable(p, body, kind))
 
 
 def _unknown_quota(partner: Partner, body: bytes, content_type: str) -> bool:
     known = {q["QuotaID"] for s in partner.integration.inventory.get("Surveys", []) for q in s["Quotas"]}
-    return int(parse_notification(body, content_type).get("QuotaID", 0)) not in known
+    return (
+        not _unreadable(partner, body, content_type)
+        and int(parse_notification(body, content_type).get("QuotaID", 0)) not in known
+    )
 
 
 def only_own_quotas() -> None:
@@ -417,8 +424,174 @@ def trusts_any_redirect() -> None:
     Partner.redirect_is_genuine = staticmethod(lambda url: True)  # type: ignore[method-assign]
 
 
+class NeverRereads(Integration):
+    """INV-06: GetQuotas read once, at the start, and never again."""
+
+    def refresh(self) -> None:
+        if not self.inventory:
+            super().refresh()
+
+
+class InArrivalOrder(Integration):
+    """NOT-06: quota statuses applied in the order they arrive, whatever their UpdateDateTimeUTC."""
+
+    def notified(self, kind: str, doc: dict[str, Any]) -> None:
+        if kind == "quota":
+            self.quota_news.pop(int(doc["QuotaID"]), None)
+        super().notified(kind, doc)
+
+
+def trusts_any_completion() -> None:
+    """NOT-07: completions credited without checking their EncryptedValue."""
+    Partner.completion_is_genuine = staticmethod(lambda doc: True)  # type: ignore[method-assign]
+
+
+def _unreadable(_partner: Partner, body: bytes, content_type: str) -> bool:
+    try:
+        parse_notification(body, content_type)
+    except Exception:
+        return True
+    return False
+
+
+def crashes_on_malformed() -> None:
+    """NOT-08: an unreadable notification answered 500 (the endpoint's error page)."""
+    _refuse("POST", "/toluna/notify/", 500, _unreadable)
+
+
+def accepts_malformed() -> None:
+    """NOT-09: an unreadable notification answered 200, as if it had been understood."""
+    _refuse("POST", "/toluna/notify/", 200, _unreadable)
+
+
+class QuotaFullPerMember(Integration):
+    """INV-07: QUOTA_FULL and QUOTA_NOT_LIVE taken as refusals of one member: the quota is asked for the others."""
+
+    def ask(self, m: Member, survey: Survey, quota: Survey) -> int:
+        held_before = quota["QuotaID"] in self.held
+        got = super().ask(m, survey, quota)
+        if not held_before and quota["QuotaID"] in self.held:
+            self.held.discard(quota["QuotaID"])
+            self.final.add((m.code, quota["QuotaID"]))
+        return got
+
+
+class ReversedGender(Integration):
+    """MAP-01: the partner's "female" registered (and sampled) as Toluna's Male and "male" as Female, where its
+    mapping file says otherwise."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        integration_module.GENDERS.update(female=2000247, male=2000246)
+
+
+class SlowRun(Integration):
+    """RUN-01: POST /run answered only after SLOW_RUN_SECONDS (the cycle itself is done at once)."""
+
+    def cycle(self) -> dict[str, int]:
+        done = super().cycle()
+        time.sleep(float(os.environ.get("SLOW_RUN_SECONDS", "40")))
+        return done
+
+
+# --- correct integrations that differ from the reference partner: each must be READY -----------------------
+class Upsert(Integration):
+    """Every write is a POST, and a PUT of the same body when Toluna answers 409 (the member exists)."""
+
+    def update(self, m: Member, now: float) -> None:
+        body = {**m.registration(), **m.changes}
+        if self.toluna.add_member(body).status == 409:
+            time.sleep(1.1)  # the same member at most once a second
+            self.toluna.update_member(body)
+        m.changes = {}
+        self.written[m.code] = time.monotonic()
+
+
+class OwnLinks(Integration):
+    """Members are sent the partner's own link, which adds the partner's parameters to Toluna's invite URL."""
+
+    def link(self, invite_url: str) -> str:
+        token = f"t{len(self.links) + 1}"
+        self.links[token] = f"{invite_url}&rp_src=email&rp_rid={token}"
+        return f"{os.environ['PARTNER_BASE']}/go/{token}"
+
+
+class SettingsFromPanel(Integration):
+    """The end-page encryption parameter's name read from the panel's Settings, not from configuration."""
+
+    def __init__(self, toluna: Toluna, *args: Any, **kw: Any) -> None:
+        super().__init__(toluna, *args, **kw)
+        os.environ.pop("TOLUNA_ENCRYPTION_PARAMETER", None)
+        settings = toluna.http.get(
+            toluna.core + "/Settings", params={"partnerGUID": toluna.panel}, headers={"API_AUTH_KEY": toluna.key}
+        ).json()
+        name = next(s["Value"] for s in settings if s["Name"] == "Standard EncryptionResult Parameter Name")
+        os.environ["TOLUNA_ENCRYPTION_PARAMETER"] = name
+
+
+def secret_header() -> None:
+    """Notification endpoints that answer 401 without the partner's shared-secret header."""
+    original = Partner.handler
+
+    def handler(self: Partner) -> Any:
+        base = original(self)
+
+        class Guarded(base):  # type: ignore[misc, valid-type]
+            def do_POST(self) -> None:
+                if self.path.startswith("/toluna/notify/") and self.headers.get("X-Partner-Secret") != SECRET:
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    self._send(401, "{}")
+                    return
+                super().do_POST()
+
+        return Guarded
+
+    Partner.handler = handler  # type: ignore[method-assign]
+
+
+SECRET = "s3cret-partner-value"
+
+
+class RespondentDriven(Integration):
+    """No batches: POST /run keeps members and the inventory current; a member asking for a survey gets an invite
+    then, for the best quota it matches (or the one asked for)."""
+
+    def cycle(self) -> dict[str, int]:
+        with self.lock:
+            self.register()
+            if not self.forbidden:
+                self.refresh()
+                self.read_recontact_lists()
+            return {"members": len(self.registered), "invites": len(self.invited), "asked": 0}
+
+    def respondent(self, member: str, quota: int | None = None) -> str | None:
+        with self.lock:
+            m = self.members.get(member)
+            if m is None or self.forbidden:
+                return None
+            self.refresh()
+            today = integration_module.datetime.now(integration_module.UTC).date()
+            for survey in self.inventory.get("Surveys", []):
+                if (survey["SurveyID"], survey["WaveID"]) in self.closed:
+                    continue
+                for q in survey["Quotas"]:
+                    if quota not in (None, q["QuotaID"]) or q["QuotaID"] in self.held:
+                        continue
+                    if self.eligible(m, survey, q, today) and self.ask(m, survey, q):
+                        return self.by_quota[(m.code, q["QuotaID"])]
+            return None
+
+
 #: name -> (patch applied at start, the Integration class); names are the checks that must catch them.
 MUTANTS: dict[str, tuple[Callable[[], None] | None, type[Integration]]] = {
+    "INV-06": (None, NeverRereads),
+    "INV-07": (None, QuotaFullPerMember),
+    "NOT-06": (None, InArrivalOrder),
+    "NOT-07": (trusts_any_completion, Integration),
+    "NOT-08": (crashes_on_malformed, Integration),
+    "NOT-09": (accepts_malformed, Integration),
+    "MAP-01": (None, ReversedGender),
+    "RUN-01": (None, SlowRun),
     "INV-01": (None, WrongGuid),
     "INV-02": (None, Hammer),
     "SMP-01": (every_layer, Integration),
@@ -458,14 +631,37 @@ MUTANTS: dict[str, tuple[Callable[[], None] | None, type[Integration]]] = {
 }
 
 
+#: What a mutant breaks besides its own check, where one mistake breaks two rules (the test asserts exactly these).
+ALSO_FAILS: dict[str, set[str]] = {
+    "REG-04": {"REG-07"},  # a change POSTed again is a needless POST too
+    # the members Toluna knew before keep their true gender: the partner's own sampling now disagrees with Toluna
+    "MAP-01": {"SMP-06", "TRK-02"},
+    "NOT-08": {"NOT-09"},  # a 500 is not a 4xx either
+}
+
+#: Correct integrations unlike the reference partner: name -> (patch, class, the run's settings). Each is READY.
+VARIANTS: dict[str, tuple[Callable[[], None] | None, type[Integration], dict[str, Any]]] = {
+    "upsert": (None, Upsert, {}),
+    "own-links": (None, OwnLinks, {"respondent": True}),
+    "settings-from-panel": (
+        None,
+        SettingsFromPanel,
+        {"settings": {"Standard EncryptionResult Parameter Name": "tolunaSig"}},
+    ),
+    "notification-header": (secret_header, Integration, {"notification_headers": {"X-Partner-Secret": SECRET}}),
+    "respondent-driven": (None, RespondentDriven, {"respondent": True}),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.conformance.mutants")
-    parser.add_argument("name", choices=sorted(MUTANTS))
+    parser.add_argument("name", choices=sorted({*MUTANTS, *VARIANTS}))
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    patch, cls = MUTANTS[args.name]
+    patch, cls = MUTANTS[args.name] if args.name in MUTANTS else VARIANTS[args.name][:2]
     if patch is not None:
         patch()
+    os.environ["PARTNER_BASE"] = f"http://127.0.0.1:{args.port}"
     server = Partner(cls(Toluna.from_env(), load_members())).serve("127.0.0.1", args.port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -28,16 +28,20 @@ def test_json_report(report: Report, tmp_path: Path) -> None:
     [failed] = [r for r in doc["results"] if r["status"] == "fail"]
     assert failed["id"] == "RC-01" and failed["severity"] == "MUST" and failed["step"] == "Recontact paging"
     assert failed["evidence"][0]["quota"] in (5200081, 5200082) and "not finished" in failed["evidence"][0]["summary"]
-    assert {"scenario", "sandbox", "partner", "started", "finished"} <= set(doc)
+    assert {"scenario", "sandbox", "partner", "started", "finished", "coverage", "receivers"} <= set(doc)
+    assert doc["suite"]["name"] == "toluna-conformance" and doc["suite"]["version"]
+    assert "RC-01" in doc["blocking"] and doc["counts"]["not_exercised"] >= 1
 
 
 def test_junit_report_has_one_testcase_per_check(report: Report, tmp_path: Path) -> None:
     root = ET.parse(write(report, "junit", tmp_path / "junit.xml")).getroot()
     cases = root.findall(".//testcase")
-    assert len(cases) == len(report.results) and root.get("failures") == "1"
-    [failure] = root.findall(".//testcase/failure")
-    case = next(c for c in cases if c.find("failure") is not None)
-    assert case.get("name", "").startswith("RC-01") and "Rule: For every quota" in (failure.text or "")
+    # a failed MUST, and every MUST with nothing to judge (reading one page only leaves no cursor to judge)
+    assert len(cases) == len(report.results) and root.get("failures") == str(len(report.blocking()))
+    failures = {c.get("name", "").split()[0]: c.find("failure") for c in cases if c.find("failure") is not None}
+    assert failures["RC-01"].get("type") == "MUST" and "Rule: For every quota" in (failures["RC-01"].text or "")
+    unexercised = {r.check.id for r in report.results if r.status.value == "not exercised"}
+    assert unexercised and all(failures[c].get("type") == "NOT EXERCISED" for c in unexercised)
     suites = {s.get("name") for s in root.findall("testsuite")}
     assert "Recontact paging" in suites and "Sampling" in suites
 
@@ -46,8 +50,10 @@ def test_terminal_report_leads_with_the_verdict(report: Report) -> None:
     console = Console(record=True, width=140)
     print_report(report, console)
     text = console.export_text()
-    assert text.splitlines()[0].strip(" ─") == "NOT READY for go-live"
+    assert text.strip().splitlines()[0] == "NOT READY for go-live"
     assert "RC-01 Every recontact quota paged to its end" in text and "1 failed" in text
+    assert "blocking go-live: RC-01 (fail)" in text and "not exercised" in text
+    assert "Result codes: what the partner did" in text and "Notification endpoints" in text
 
 
 def test_html_report_in_a_real_browser(report: Report, tmp_path: Path, browser: Browser) -> None:
