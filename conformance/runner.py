@@ -132,7 +132,7 @@ class Run:
         self.scenario_members = [str(m["code"]) for m in doc.get("members", []) if m.get("code")]
         world = World(client, plan, facts, self.say)
         world.prepare()
-        self.player = Player(client.base_url, timeout=self.config.cycle_timeout)
+        self.player = Player(client, timeout=self.config.cycle_timeout)
         self.partner.start(self._environment(client.base_url, facts))
         for number in range(1, self.config.cycles + 1):
             purpose = PURPOSES[min(number, len(PURPOSES)) - 1]

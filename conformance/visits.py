@@ -13,6 +13,7 @@ import requests
 
 from . import http as suite_http
 from .facts import PlayedVisit
+from .sandbox import SandboxClient, SandboxError
 
 #: Toluna's survey entry path on the sandbox (the invite URL and the survey pages).
 SURVEY_PATH = "/TrafficUI/MSCUI/Page.aspx"
@@ -26,8 +27,9 @@ def with_outcome(url: str, outcome: str) -> str:
 
 
 class Player:
-    def __init__(self, sandbox_url: str, timeout: float = 30) -> None:
-        self.sandbox = urlsplit(sandbox_url).netloc
+    def __init__(self, sandbox: SandboxClient, timeout: float = 30) -> None:
+        self.client = sandbox
+        self.sandbox = urlsplit(sandbox.base_url).netloc
         self.timeout = timeout
         # a member's click is not repeated once it reached a server: the sandbox would count a second visit
         self.http = suite_http.session(repeat_sent=False)
@@ -50,7 +52,9 @@ class Player:
                 if on_survey:
                     invite_url = invite_url or url
                     url = with_outcome(url, outcome)
-                resp = self.http.get(url, allow_redirects=False, timeout=self.timeout)
+                resp = (
+                    self._click(url) if on_survey else self.http.get(url, allow_redirects=False, timeout=self.timeout)
+                )
                 location = resp.headers.get("Location")
                 if resp.status_code not in (301, 302, 303, 307, 308) or not location:
                     where = "the sandbox" if on_survey else "the partner's link"
@@ -63,3 +67,32 @@ class Player:
             return visit(error="too many hops")
         except requests.RequestException as exc:
             return visit(end, error=exc.__class__.__name__)
+
+    def _click(self, url: str) -> requests.Response | _ReadBack:
+        """The member's click on the sandbox's survey link. A click whose answer was lost is not repeated blindly
+        (the sandbox would count a second visit): the sandbox is asked whether it arrived, and where it sent the
+        member; only a click that never arrived is made again."""
+        try:
+            return self.http.get(url, allow_redirects=False, timeout=self.timeout)
+        except requests.ConnectionError:
+            token = dict(parse_qsl(urlsplit(url).query)).get("od", "")
+            try:
+                arrived = self.client.call("GET", "visits", params={"token": token})["Visits"]
+            except SandboxError:
+                raise requests.ConnectionError(
+                    f"the click on {url} lost its answer, and the sandbox cannot say"
+                ) from None
+            if arrived and arrived[0].get("EndPage"):
+                return _ReadBack(arrived[0]["EndPage"])
+            if arrived:
+                raise requests.ConnectionError(f"the click on {url} arrived but its answer was lost") from None
+            return self.http.get(url, allow_redirects=False, timeout=self.timeout)
+
+
+class _ReadBack:
+    """Where the sandbox sent a member whose click lost its answer, as if the answer had come."""
+
+    status_code = 302
+
+    def __init__(self, location: str) -> None:
+        self.headers = {"Location": location}

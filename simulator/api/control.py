@@ -434,6 +434,32 @@ def change_member(code: str) -> Response:
     return json_response({"MemberCode": code, "Status": member.status.name.lower(), "IsActive": member.is_active})
 
 
+@bp.get("/visits")
+def visits_of_link() -> Response:
+    """Every click on the invite link ``token`` (its ``od`` parameter): a client whose click lost its answer reads
+    here whether it reached the sandbox, and where it was sent."""
+    token = request.args.get("token", "")
+    if not token:
+        raise BadRequestError("Give token= (the invite URL's od parameter).")
+    found = backend().store.visits.of_link(token)
+    return json_response(
+        {
+            "Visits": [
+                {
+                    "ReferenceID": v.reference_id,
+                    "MemberCode": v.member_code,
+                    "QuotaID": v.quota_id,
+                    "Activity": v.activity,
+                    "Outcome": v.outcome,
+                    "EndPage": v.end_page,
+                    "At": v.at.isoformat(),
+                }
+                for v in found
+            ]
+        }
+    )
+
+
 @bp.get("/outbox")
 def outbox() -> Response:
     """Notifications, oldest first: ``status`` (pending, delivered, failed), ``kind``, ``panel``, ``after``, ``ids``."""

@@ -51,6 +51,10 @@ class Visits:
         )
         return _visit(rows[0]) if rows else None
 
+    def of_link(self, token: str) -> list[Visit]:
+        """Every click on one invite link, oldest first."""
+        return [_visit(r) for r in self.db.read(f"SELECT {_COLUMNS} FROM visits WHERE token = ? ORDER BY id", (token,))]
+
     def get(self, reference_id: str) -> Visit | None:
         rows = self.db.read(f"SELECT {_COLUMNS} FROM visits WHERE reference_id = ?", (reference_id,))
         return _visit(rows[0]) if rows else None
