@@ -8,7 +8,7 @@ PORT ?= 8080
 SCENARIO ?= fixtures/scenarios/default.yaml
 DB ?= .sandbox/sandbox.db
 
-.PHONY: install run test bench lint clean browser
+.PHONY: install run test test-slow mutants bench lint clean browser
 
 install: $(STAMP)
 
@@ -22,8 +22,19 @@ run: install
 	mkdir -p $(dir $(DB))
 	$(BIN)/toluna-sandbox serve --host $(HOST) --port $(PORT) --scenario $(SCENARIO) --db $(DB)
 
+# Conformance runs mostly wait on the partner and the network, so more workers than cores keep both cores busy.
+TEST_WORKERS ?= 4
+
 test: install browser
-	$(BIN)/python -m pytest -n auto -q
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -q
+
+# The long lane: soak runs through a flaky network (20 runs).
+test-slow: install
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -q -m slow
+
+# The whole kill matrix: every mutant and correct variant of the reference partner, and the Flask partner.
+mutants: install
+	$(BIN)/python -m tests.conformance.kill_matrix -j $(TEST_WORKERS)
 
 # The page tests drive Debian's chromium through Playwright (never a downloaded browser).
 browser:

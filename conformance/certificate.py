@@ -85,10 +85,27 @@ def checks_hash() -> str:
             "severity": str(info.severity),
             "rule": info.rule,
             "source": _source(fn),
+            "module": _module_source(fn),  # the helpers a check calls live beside it
         }
         for _, (info, fn) in sorted(registry.CHECKS.items())
     ]
-    return hashlib.sha256(canonical(definitions)).hexdigest()
+    judging = [_module_source(module) for module in _judging_modules()]
+    return hashlib.sha256(canonical({"checks": definitions, "judging": judging})).hexdigest()
+
+
+def _module_source(obj: Any) -> str:
+    """The source of the module that defines ``obj`` (or of the module itself)."""
+    module = obj if inspect.ismodule(obj) else inspect.getmodule(obj)
+    try:
+        return inspect.getsource(module) if module is not None else ""
+    except (OSError, TypeError):
+        return ""
+
+
+def _judging_modules() -> tuple[Any, ...]:
+    from . import codes, coverage, facts, oracle, receivers
+
+    return (registry, facts, oracle, codes, coverage, receivers)
 
 
 def _source(fn: Any) -> str:

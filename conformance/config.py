@@ -38,6 +38,7 @@ class RunConfig:
     start_timeout: float = 30.0  # how long the partner may take to answer after its command started
     adapter_timeout: float = 10.0  # how long one adapter call may take
     grace_seconds: float = 5.0
+    visits_per_cycle: int = 24  # members the suite plays a cycle (every outcome twice over)
     cache_seconds: float = 2.0  # the CacheExpires the sandbox serves in the first cycle (then a long one)
     refresh_seconds: float = 120.0
     poll_burst: int = 5

@@ -66,6 +66,10 @@ class Request:
         values = self.params.get(name.lower())
         return values[0] if values else None
 
+    def body_json(self) -> dict[str, Any]:
+        """The request's JSON object body ({} when it is not one)."""
+        return _json(self.body)
+
     def header(self, name: str) -> str | None:
         wanted = name.lower().replace("_", "-")
         return next((v for k, v in self.headers.items() if k.lower().replace("_", "-") == wanted), None)

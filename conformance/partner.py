@@ -18,6 +18,7 @@ import requests
 
 from . import http as suite_http
 from .config import RunConfig
+from .sandbox import stop_process
 
 
 class PartnerStartError(RuntimeError):
@@ -80,13 +81,8 @@ class Partner:
         return True
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        if self.process is not None:
+            stop_process(self.process)
 
     # --- hooks ----------------------------------------------------------------------------------------------
     def trigger(self) -> HookCall | None:

@@ -33,7 +33,7 @@ from . import __version__
 from . import checks as _checks  # noqa: F401  (registers every check)
 from . import http as suite_http
 from .config import SCENARIO_PARTNER_BASE, RunConfig
-from .facts import USER_AGENT, Facts, Phase, PlayedVisit, Request, cache_expires, invite_attempts
+from .facts import USER_AGENT, Facts, InviteAttempt, Phase, PlayedVisit, Request, cache_expires, invite_attempts
 from .model import Evidence, Report, Result, Status
 from .partner import Partner, PartnerStartError
 from .registry import Verdict, excluded, judge, select
@@ -162,6 +162,9 @@ class Run:
             "encryption_algorithm": self.config.encryption_algorithm or None,
             "encryption_key": self.config.encryption_key or None,
             "cache_seconds": self.config.cache_seconds,
+            # a refused notification is retried soon and given up early: the checks judge the first attempt
+            "notification_attempts": 3,
+            "notification_retry_seconds": 0.5,
         }
         if settings:
             change["settings"] = settings
@@ -285,17 +288,18 @@ class Run:
             self.visits.append(visit)
 
     def _play_new_invites(self, client: SandboxClient) -> None:
-        """Every invite the partner obtained and no member has followed yet, outcomes in turn so that every end
-        page is visited; through the partner's own link when its adapter gives one."""
-        for attempt in invite_attempts(self._partner_requests(client)):
-            if not attempt.url or attempt.url in self.played:
-                continue
-            self.played.add(attempt.url)
+        """Invites the partner obtained and no member has followed yet, outcomes in turn so that every end page is
+        visited; through the partner's own link when its adapter gives one. At most ``visits_per_cycle`` a cycle,
+        taken a quota at a time in turn: the others stay unused, as invites members never click."""
+        fresh = [a for a in invite_attempts(self._partner_requests(client)) if a.url and a.url not in self.played]
+        room = self.config.visits_per_cycle - sum(1 for v in self.visits if v.phase == self.phase)
+        for attempt in _round_robin(fresh)[: max(room, 0)]:
             start = self.partner.respondent(attempt.member, attempt.quota) if self.config.respondent else None
-            visit = self.player.play(
-                attempt.member, attempt.quota, start or attempt.url, next(self.outcomes), self.phase
+            outcome = next(self.outcomes)
+            self.visits.append(
+                self.player.play(attempt.member, attempt.quota, start or attempt.url, outcome, self.phase)
             )
-            self.visits.append(visit)
+        self.played.update(a.url for a in fresh if a.url)
         self.say(f"{len(self.visits)} member visit(s) played")
 
     # --- what the partner did -------------------------------------------------------------------------------
@@ -383,6 +387,20 @@ class Run:
         report.receivers = grades(facts, report)
         report.finished = _now()
         return report.masked(self.masker)
+
+
+def _round_robin(attempts: list[InviteAttempt]) -> list[InviteAttempt]:
+    """One invite of each quota in turn, so that a cap on visits still reaches every quota."""
+    by_quota: dict[int, list[InviteAttempt]] = {}
+    for a in attempts:
+        by_quota.setdefault(a.quota, []).append(a)
+    out: list[InviteAttempt] = []
+    while by_quota:
+        for quota in list(by_quota):
+            out.append(by_quota[quota].pop(0))
+            if not by_quota[quota]:
+                del by_quota[quota]
+    return out
 
 
 def _header_values(headers: dict[str, Any]) -> list[str]:

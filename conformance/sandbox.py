@@ -128,10 +128,16 @@ class LocalSandbox:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
         self.dir.cleanup()
+
+
+def stop_process(process: subprocess.Popen[bytes], wait: float = 10) -> None:
+    """SIGTERM, and SIGKILL when it has not ended within ``wait`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)

@@ -8,7 +8,6 @@ the partner's code follows that file. The records come from the adapter route ``
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +45,7 @@ def sent_by_member(requests: list[Request]) -> dict[str, Sent]:
     clears it); RegistrationAnswers wins over AnsweredQuestions within a body, as at Toluna."""
     out: dict[str, Sent] = {}
     for r in sorted(requests, key=lambda r: r.id):
-        body = _body(r)
+        body = r.body_json()
         member = r.member or (str(body["MemberCode"]) if body.get("MemberCode") is not None else None)
         if not member:
             continue
@@ -61,14 +60,6 @@ def sent_by_member(requests: list[Request]) -> dict[str, Sent]:
             else:
                 sent.answers[question] = (ids, r)
     return out
-
-
-def _body(r: Request) -> dict[str, Any]:
-    try:
-        doc = json.loads(r.body or "")
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
 
 
 def _answers(body: dict[str, Any]) -> dict[int, set[int]]:

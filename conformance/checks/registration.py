@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ..facts import Facts, Request
 from ..model import Evidence, Severity
@@ -11,14 +10,6 @@ from ..registry import Verdict, check
 
 STEP = "Member registration"
 WRITES = ("member_add", "member_update")
-
-
-def _body(r: Request) -> dict[str, Any]:
-    try:
-        doc = json.loads(r.body or "")
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
 
 
 def _message(r: Request) -> str:
@@ -74,7 +65,7 @@ def birth_and_gender(f: Facts) -> Verdict:
     problems = []
     added = [r for r in f.routes("member_add") if r.status == 201]
     for r in added:
-        doc = _body(r)
+        doc = r.body_json()
         answers = doc.get("RegistrationAnswers") or doc.get("AnsweredQuestions") or []
         gender = any(isinstance(a, dict) and a.get("QuestionID") == 1001007 for a in answers)
         if r.status == 201 and (not doc.get("BirthDate") or not gender):

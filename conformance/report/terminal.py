@@ -5,7 +5,6 @@ Output that is not a terminal (a CI log) is not wrapped to 80 columns: lines are
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import IO
 
@@ -27,7 +26,7 @@ LOG_WIDTH = 400  # a CI log: wide enough for any line of the report
 def console_for(stream: IO[str] | None = None) -> Console:
     """A console that wraps at the terminal's width, or not at all when the output goes to a file or a pipe."""
     out = stream or sys.stdout
-    if out.isatty() or os.environ.get("COLUMNS"):
+    if out.isatty():
         return Console(file=out)
     return Console(file=out, width=LOG_WIDTH, soft_wrap=True)
 

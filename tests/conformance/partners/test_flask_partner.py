@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.sandbox import LocalSandbox, SandboxClient, free_port
+from conformance.sandbox import LocalSandbox, SandboxClient, free_port, stop_process
 from examples.flask_partner import members as fp_members
 from examples.flask_partner.config import Config
 from examples.flask_partner.inventory import Inventory
@@ -35,6 +35,7 @@ from examples.flask_partner.store import Store
 from examples.flask_partner.timefmt import parse_toluna_time, resolve_birth_date
 from examples.flask_partner.toluna_client import Answer
 from simulator.domain.clock import parse_date
+from tests.conformance.harness import HOOKS, PAGES
 
 ROOT = Path(__file__).resolve().parents[3]
 SCENARIO = ROOT / "fixtures" / "scenarios" / "conformance.yaml"
@@ -43,25 +44,6 @@ SECRET = "hook-secret-7"
 KEY = "k"
 PARAMETER = "sig"  # not the default encValue: the partner must take it from the Settings API
 GENDER = {"female": 2000246, "male": 2000247}
-END_PAGES = {
-    "Qualified URL": "qualified",
-    "Terminate URL": "terminate",
-    "Quota Full URL": "quotafull",
-    "Fraud Terminate URL": "fraud",
-    "Digital Finger Printing Failure URL": "dfp",
-    "No Surveys URL": "nosurveys",
-    "Survey Taken URL": "taken",
-    "No Cookies URL": "nocookies",
-    "Survey Not Available URL": "notavailable",
-    "Not Qualified URL": "notqualified",
-    "Max Surveys Reached URL": "max",
-}
-HOOKS = {
-    "Completion Notification URL": "complete",
-    "Terminate Notification URL": "terminate",
-    "Quota Notification URL": "quota",
-    "Survey Notification URL": "survey",
-}
 
 
 def reference_members() -> list[dict[str, Any]]:
@@ -70,7 +52,7 @@ def reference_members() -> list[dict[str, Any]]:
 
 def panel_settings(base: str) -> dict[str, str]:
     query = "uid=[MemberCode]&sid=[SurveyID]&wid=[WaveID]"
-    settings = {name: f"{base}/return/{outcome}?{query}" for name, outcome in END_PAGES.items()}
+    settings = {name: f"{base}/return/{outcome}?{query}" for name, outcome in PAGES.items()}
     settings.update({name: f"{base}/hooks/toluna/{kind}" for name, kind in HOOKS.items()})
     settings["Quota Notifications Enabled"] = "True"
     settings["Standard EncryptionResult Parameter Name"] = PARAMETER
@@ -84,13 +66,7 @@ class Partner:
     log: Path
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
         assert self.process.returncode == 0, self.log.read_text()[-3000:]
 
 

@@ -5,42 +5,11 @@ own URL layout and member terms) is READY, with every MUST check exercised."""
 from __future__ import annotations
 
 from tests.conformance.conftest import Runner, blocking, evidence, failing
-from tests.support import ROOT
-
-PAGES = {
-    "Qualified URL": "qualified",
-    "Terminate URL": "terminate",
-    "Quota Full URL": "quotafull",
-    "Fraud Terminate URL": "fraud",
-    "Digital Finger Printing Failure URL": "dfp",
-    "No Surveys URL": "nosurveys",
-    "Survey Taken URL": "taken",
-    "No Cookies URL": "nocookies",
-    "Survey Not Available URL": "notavailable",
-    "Not Qualified URL": "notqualified",
-    "Max Surveys Reached URL": "max",
-}
-HOOKS = {
-    "Completion Notification URL": "complete",
-    "Terminate Notification URL": "terminate",
-    "Quota Notification URL": "quota",
-    "Survey Notification URL": "survey",
-}
-ENDPOINTS = {
-    **{name: "{base}/return/" + page + "?uid=[MemberCode]&sid=[SurveyID]&wid=[WaveID]" for name, page in PAGES.items()},
-    **{name: "{base}/hooks/toluna/" + kind for name, kind in HOOKS.items()},
-}
+from tests.conformance.harness import FLASK_PARTNER
 
 
 def test_the_flask_partner_is_ready_for_go_live(run_partner: Runner) -> None:
-    report = run_partner(
-        "examples.flask_partner",
-        respondent=True,
-        mapping=str(ROOT / "examples" / "flask_partner" / "mapping.yaml"),
-        endpoints=ENDPOINTS,
-        notification_headers={"X-Partner-Secret": "p2-secret"},
-        settings={"Standard EncryptionResult Parameter Name": "sig"},
-    )
+    report = run_partner("examples.flask_partner", **FLASK_PARTNER)
     assert report.ready, (blocking(report), {c: evidence(report, c)[:3] for c in failing(report)})
     assert not [r.check.id for r in report.results if r.status.value in ("fail", "not exercised")]
     assert {row["status"] for row in report.coverage} == {"met"}
