@@ -201,7 +201,9 @@ class Run:
         return values
 
     def _let_inventory_expire(self, client: SandboxClient, facts: Facts) -> None:
-        """From now on the inventory is served with a long CacheExpires; the one the partner holds expires first."""
+        """From now on the inventory is served with a long CacheExpires; the one the partner holds expires first.
+        A partner still at its first cycle's work (a slow one) finishes it before the second cycle begins."""
+        self._wait_quiet(client)
         client.change_panel(facts.panel, {"cache_seconds": LONG_CACHE_SECONDS})
         reads = [r for r in self._partner_requests(client) if r.route == "quotas" and r.status == 200]
         expires = cache_expires(reads[-1]) if reads else None
