@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-BUNDLED_SCENARIO = Path(__file__).resolve().parent.parent / "fixtures" / "scenarios" / "conformance.yaml"
+from .scenarios import CONFORMANCE
+
+BUNDLED_SCENARIO: Path = CONFORMANCE  # fixtures/scenarios/, installed as conformance.scenarios (pyproject.toml)
 #: The partner host the bundled scenario's end pages and notification URLs name; ``partner_base`` replaces it.
 SCENARIO_PARTNER_BASE = "http://127.0.0.1:8081"
 

@@ -519,7 +519,8 @@ class Backend:
         to the panel's endpoint for its kind with the endpoint's headers, like any other."""
         panel = self._panel_or_first(body.get("panel"))
         kind = str(body["kind"])
-        url = body.get("url") or panel.settings.get(ENDPOINT_SETTINGS.get(kind, "")) or ""
+        endpoint = panel.reconciliation_url if kind == "reconciliation" else panel.settings.get(ENDPOINT_SETTINGS[kind])
+        url = (body.get("url") or endpoint or "").strip()
         if not url:
             raise BadRequestError(f"The panel has no endpoint for {kind} notifications: name a url.")
         fmt = str(body.get("format") or panel.notification_format)

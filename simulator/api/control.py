@@ -12,14 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from jsonschema import Draft202012Validator
 
 from simulator import __version__
 from simulator.domain import questions as qid
 from simulator.domain import registration
 from simulator.domain.clock import parse_instant
-from simulator.domain.errors import BadRequestError, ForbiddenError, NotFoundError
+from simulator.domain.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import state_to_dict
 from simulator.domain.model import Member, MemberStatus, Participation
@@ -53,26 +53,48 @@ def loopback_only() -> None:
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+#: How long a repeat waits for the first call with its key to finish (``outbox/wait`` may take 120 s).
+IDEMPOTENCY_WAIT = 130.0
+
+
 @bp.before_request
 def replay_repeated_call() -> Response | None:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if request.method in ("GET", "HEAD") or not key:
         return None
-    stored = backend().store.meta.reply(key[:200])
-    if stored is None:
-        return None
-    status, content_type, body = stored
-    return Response(body, status=status, content_type=content_type)
+    key, meta = f"{request.method} {request.path} {key[:200]}", backend().store.meta  # a key names one call
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT
+    while True:
+        if meta.claim_reply(key):
+            g.idempotency_key = key  # this call carries it out; remember_answer keeps the answer
+            return None
+        stored = meta.reply(key)  # another call has the key: its answer, once it has one
+        if stored is not None and stored[0] != meta.PENDING:
+            status, content_type, body = stored
+            return Response(body, status=status, content_type=content_type)
+        if time.monotonic() >= deadline:
+            raise ConflictError(f"A call with {IDEMPOTENCY_HEADER} {key} is still being carried out; try again.")
+        time.sleep(0.02)  # (a key let go after a 500 is claimed on the next turn)
 
 
 @bp.after_request
 def remember_answer(response: Response) -> Response:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if request.method not in ("GET", "HEAD") and key and response.status_code < 500 and not response.is_streamed:
-        backend().store.meta.remember_reply(
-            key[:200], response.status_code, response.content_type or "", response.get_data()
-        )
+    key = g.pop("idempotency_key", None)
+    if key is None:
+        return response
+    meta = backend().store.meta
+    if response.status_code < 500 and not response.is_streamed:
+        meta.remember_reply(key, response.status_code, response.content_type or "", response.get_data())
+    else:
+        meta.forget_reply(key)
     return response
+
+
+@bp.teardown_request
+def free_unanswered_key(_exc: BaseException | None) -> None:
+    key = g.pop("idempotency_key", None)  # still set: no answer went through remember_answer
+    if key is not None:
+        backend().store.meta.forget_reply(key)
 
 
 def _body(definition: str | None = None) -> dict[str, Any]:

@@ -171,6 +171,7 @@ class Journal:
 
     def count(self, after_id: int = 0) -> tuple[int, int]:
         """How many entries follow ``after_id``, and the last id stored (0 when none)."""
+        self.settle()  # entries still queued in this or another worker count too, as in ``query``
         rows = self.db.read("SELECT COUNT(*), MAX(id) FROM journal WHERE id > ?", (after_id,))
         last = self.db.read("SELECT MAX(id) FROM journal")
         return int(rows[0][0]), int(last[0][0] or 0)

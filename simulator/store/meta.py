@@ -93,14 +93,32 @@ class Meta:
             self.db.bump_version(conn)
 
     # --- control calls made safe to repeat ------------------------------------------------------------------
+    #: ``status`` of a key whose call is still being carried out (no answer yet)
+    PENDING = 0
+
+    def claim_reply(self, key: str) -> bool:
+        """Reserve ``key`` for the call about to be carried out: False when another call already holds it."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO control_replies(key, status, content_type, body) VALUES (?, ?, '', x'')",
+                (key, self.PENDING),
+            )
+            return cur.rowcount == 1
+
     def reply(self, key: str) -> tuple[int, str, bytes] | None:
-        """The answer already given to the control call with this idempotency key, if any."""
+        """The answer already given to the control call with this idempotency key, if any (status ``PENDING``:
+        the call is still being carried out)."""
         rows = self.db.read("SELECT status, content_type, body FROM control_replies WHERE key = ?", (key,))
         return (int(rows[0][0]), str(rows[0][1]), bytes(rows[0][2])) if rows else None
 
     def remember_reply(self, key: str, status: int, content_type: str, body: bytes) -> None:
         with self.db.write() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO control_replies(key, status, content_type, body) VALUES (?, ?, ?, ?)",
-                (key, status, content_type, body),
+                "UPDATE control_replies SET status = ?, content_type = ?, body = ? WHERE key = ? AND status = ?",
+                (status, content_type, body, key, self.PENDING),
             )
+
+    def forget_reply(self, key: str) -> None:
+        """Free a key whose call gave no answer worth repeating (a 500, an exception): the next try carries it out."""
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM control_replies WHERE key = ? AND status = ?", (key, self.PENDING))
