@@ -23,7 +23,7 @@ run: install
 	$(BIN)/toluna-sandbox serve --host $(HOST) --port $(PORT) --scenario $(SCENARIO) --db $(DB)
 
 # Conformance runs mostly wait on the partner and the network, so more workers than cores keep both cores busy.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 6
 
 test: install browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -q

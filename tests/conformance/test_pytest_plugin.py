@@ -72,6 +72,7 @@ def test_the_sandbox_fixture_resets_and_asserts_with_near_misses(pytester: pytes
 
 def test_conformance_checks_run_inside_pytest_with_selection(pytester: pytest.Pytester, partner_env: None) -> None:
     pytester.makepyfile(test_conformance=CONFORMANCE_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--toluna-select", "Recontact paging")
+    # the two runs side by side (pytest-xdist in the partner's suite too): each is mostly waiting
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--toluna-select", "Recontact paging")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*NOT READY: 3 MUST check(s) block go-live*", "*RC-01 Every recontact quota paged*"])
