@@ -75,13 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [r for r in rows() if not args.names or any(r.name.endswith(n) for n in args.names)]
     started = time.monotonic()
     wrong = 0
-    print(f"{'partner':<32} {'expected to fail':<22} {'failed or warned':<44} verdict  seconds")
+    print(f"{'partner':<32} {'expected to fail':<26} {'failed or warned':<44} verdict  seconds")
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for row, right, said, seconds in pool.map(one, chosen):
             wrong += not right
             expected = ", ".join(sorted(row.expected)) or "(READY)"
             verdict = "right" if right else "WRONG"
-            print(f"{row.name:<32} {expected:<22} {said:<44} {verdict:<8} {seconds:5.1f}", flush=True)
+            print(f"{row.name:<32} {expected:<26} {said:<44} {verdict:<8} {seconds:5.1f}", flush=True)
     mutants = sum(1 for r in chosen if r.expected)
     print(
         f"\n{len(chosen) - wrong} of {len(chosen)} verdicts right ({mutants} mutants, {len(chosen) - mutants} correct "
