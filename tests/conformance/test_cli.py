@@ -109,3 +109,17 @@ def test_a_run_whose_partner_dies_writes_its_reports_in_reports_folder(
     assert "exited with 3" in (tmp_path / "reports" / "toluna-conformance.html").read_text()
     assert (tmp_path / "reports" / ".gitignore").read_text().splitlines()[-1] == "*"
     assert "conformance-secret" not in out and "0000000000a1" not in out and "****00a1" in out
+
+
+def test_a_run_with_no_partner_passes_nothing(conformance_sandbox: LocalSandbox) -> None:
+    """Nothing happened, so nothing passed: every check is not exercised or fails on what did happen (GetQuotas
+    never read, recontact lists never paged, the notifications the sandbox sent found no endpoint)."""
+    from conformance.runner import Run
+
+    config = RunConfig(sandbox_url=conformance_sandbox.url, quiet_seconds=0.2, grace_seconds=0.2, cache_seconds=0.5)
+    report = Run(config).execute()
+    statuses = {r.check.id: r.status for r in report.results}
+    assert Status.PASS not in statuses.values(), [c for c, s in statuses.items() if s is Status.PASS]
+    assert statuses["INV-01"] is Status.FAIL and statuses["RC-01"] is Status.FAIL
+    assert statuses["SMP-06"] is Status.NOT_EXERCISED and statuses["END-01"] is Status.NOT_EXERCISED
+    assert not report.ready and len(report.blocking()) >= 35
