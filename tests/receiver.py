@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,20 @@ def receiver() -> Iterator[Receiver]:
     yield r
     r.server.shutdown()
     r.server.server_close()
+
+
+#: The default scenario panel's notification settings, and where each goes on a receiver.
+URLS = {
+    "Completion Notification URL": "/complete",
+    "Terminate Notification URL": "/terminate",
+    "Survey Notification URL": "/survey",
+    "Quota Notification URL": "/quota",
+}
+
+
+def point(sandbox: Any, receiver: Receiver, **panel: Any) -> None:
+    """The default panel's notification endpoints on the receiver (and any other panel fields)."""
+    from tests.support import PANEL
+
+    settings = {name: receiver.url(path) for name, path in URLS.items()} | panel.pop("settings", {})
+    sandbox.control("PUT", f"panels/{PANEL}", json={"settings": settings, **panel}).raise_for_status()

@@ -50,6 +50,12 @@ def _features(quota: dict[str, Any]) -> set[str]:
     return out
 
 
+def _invites_to_surveys(f: Facts, which: Any) -> int:
+    """How many judged invites went to quotas of the surveys ``which(survey)`` picks."""
+    quotas = {q["QuotaID"] for s in f.inventory.get("Surveys", []) if which(s) for q in s["Quotas"]}
+    return sum(1 for a in judged_invites(f) if a.quota in quotas)
+
+
 def _relevant(f: Facts, rule: str) -> int:
     quotas = {q["QuotaID"]: q for s in f.inventory.get("Surveys", []) for q in s["Quotas"]}
     return sum(1 for a in judged_invites(f) if a.quota in quotas and rule in _features(quotas[a.quota]))
@@ -135,12 +141,9 @@ def one_quota(f: Facts) -> Verdict:
         for a in _refused(f, {16})
         if "one quota per survey" in (a.request.note or "")
     ]
-    several = {
-        q for s in f.inventory.get("Surveys", []) if len(s["Quotas"]) > 1 for q in (x["QuotaID"] for x in s["Quotas"])
-    }
     return Verdict(
         problems,
-        judged=sum(1 for a in judged_invites(f) if a.quota in several),
+        judged=_invites_to_surveys(f, lambda s: len(s["Quotas"]) > 1),
         failed=f"{len(problems)} second quota(s) of a survey asked for",
         nothing="the partner asked for no invite to a survey with several quotas",
     )
@@ -190,12 +193,9 @@ def member_state(f: Facts) -> Verdict:
 )
 def exclusions(f: Facts) -> Verdict:
     problems = [_evidence(f, a, f"member {a.member} is excluded: {a.request.note}") for a in _refused(f, {30})]
-    excluding = {
-        q["QuotaID"] for s in f.inventory.get("Surveys", []) if s.get("SurveyWaveExclusions") for q in s["Quotas"]
-    }
     return Verdict(
         problems,
-        judged=sum(1 for a in judged_invites(f) if a.quota in excluding),
+        judged=_invites_to_surveys(f, lambda s: s.get("SurveyWaveExclusions")),
         failed=f"{len(problems)} invite(s) against SurveyWaveExclusions",
         nothing="the partner asked for no invite to a survey with SurveyWaveExclusions",
     )
@@ -237,12 +237,9 @@ def recontact_only_listed(f: Facts) -> Verdict:
     problems = [
         _evidence(f, a, f"member {a.member} is not on quota {a.quota}'s recontact list") for a in _refused(f, {43})
     ]
-    recontact = {
-        q["QuotaID"] for s in f.inventory.get("Surveys", []) if s.get("IsSurveyRecontact") for q in s["Quotas"]
-    }
     return Verdict(
         problems,
-        judged=sum(1 for a in judged_invites(f) if a.quota in recontact),
+        judged=_invites_to_surveys(f, lambda s: s.get("IsSurveyRecontact")),
         failed=f"{len(problems)} recontact invite(s) for members Toluna did not list",
         nothing="the partner asked for no invite to a recontact quota",
     )

@@ -14,21 +14,8 @@ from typing import Any
 import requests
 
 from simulator.scenario.loader import load_text
-from tests.receiver import Received, Receiver
+from tests.receiver import Received, Receiver, point
 from tests.support import ES, PANEL, Sandbox
-
-URLS = {
-    "Completion Notification URL": "/complete",
-    "Terminate Notification URL": "/terminate",
-    "Survey Notification URL": "/survey",
-    "Quota Notification URL": "/quota",
-}
-
-
-def point(sandbox: Sandbox, receiver: Receiver, **panel: Any) -> None:
-    """The default panel's notification endpoints on the receiver (and any other panel fields)."""
-    settings = {name: receiver.url(path) for name, path in URLS.items()} | panel.pop("settings", {})
-    sandbox.control("PUT", f"panels/{PANEL}", json={"settings": settings, **panel}).raise_for_status()
 
 
 def header(got: Received, name: str) -> str | None:

@@ -14,21 +14,8 @@ import pytest
 import requests
 
 from simulator.notify.encryption import encrypt
-from tests.receiver import Receiver, start_receiver
+from tests.receiver import URLS, Receiver, point, start_receiver
 from tests.support import DEFAULT_SCENARIO, ES, PANEL, Sandbox, click, invite, start_sandbox
-
-URLS = {
-    "Completion Notification URL": "/complete",
-    "Terminate Notification URL": "/terminate",
-    "Survey Notification URL": "/survey",
-    "Quota Notification URL": "/quota",
-}
-
-
-def point(sandbox: Sandbox, receiver: Receiver, **panel: Any) -> None:
-    """The default panel's notification endpoints on the receiver (and any other panel fields)."""
-    settings = {name: receiver.url(path) for name, path in URLS.items()} | panel.pop("settings", {})
-    sandbox.control("PUT", f"panels/{PANEL}", json={"settings": settings, **panel}).raise_for_status()
 
 
 def parse(body: str) -> dict[str, Any]:
