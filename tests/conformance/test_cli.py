@@ -99,10 +99,13 @@ def test_a_run_whose_partner_dies_writes_its_reports_in_reports_folder(
             "--partner-cmd", f"{sys.executable} -c 'raise SystemExit(3)'",
             "--partner-url", "http://127.0.0.1:9/run",
             "--quiet-seconds", "0.2",
+            "--certificate", "go-live.json", "--signing-key", "key.pem",
         ]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 2
+    assert main(["verify", "go-live.json", "--public-key", "key.pem"]) == 0  # a NOT READY sign-off, signed
+    assert json.loads((tmp_path / "go-live.json").read_text())["manifest"]["verdict"] == "NOT READY"
     doc = json.loads((tmp_path / "reports" / "toluna-conformance.json").read_text())
     assert doc["verdict"] == "NOT READY" and "exited with 3" in doc["aborted"]
     assert (tmp_path / "reports" / "toluna-conformance.xml").is_file()

@@ -66,5 +66,7 @@ def test_html_report_in_a_real_browser(report: Report, tmp_path: Path, browser: 
     assert "not finished" in failed.inner_text()
     assert page.locator("#check-INV-01").get_attribute("open") is None
     assert page.locator("details.check").count() == len(report.results)
+    assert page.locator("#coverage tr").count() == len(report.coverage) + 1  # the result-code matrix, a row a code
+    assert page.locator("#receivers td.grade").count() == len(report.receivers) >= 4
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     page.close()
