@@ -100,10 +100,10 @@ def start_sandbox(tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, wor
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"sandbox exited: {log.read_text()}")
-        try:
-            if requests.get(f"{sandbox.base_url}/_sandbox/health", timeout=1).ok:
+        try:  # a server still starting may accept and answer late: not an error, a reason to ask again
+            if requests.get(f"{sandbox.base_url}/_sandbox/health", timeout=5).ok:
                 return sandbox
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     sandbox.stop()
     raise RuntimeError(f"sandbox did not start: {log.read_text()}")
