@@ -97,16 +97,25 @@ def free_unanswered_key(_exc: BaseException | None) -> None:
         backend().store.meta.forget_reply(key)
 
 
+#: How much of a refused value a 400 quotes back.
+MESSAGE_QUOTE = 300
+
+
 def _body(definition: str | None = None) -> dict[str, Any]:
-    """The JSON body, checked against ``control.json``'s definition: a bad one is a 400 that says what to fix."""
-    body = request.get_json(silent=True)
+    """The JSON body, checked against ``control.json``'s definition: a bad one is a 400 that says what to fix (and
+    quotes at most the start of a value it refuses)."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise BadRequestError("The JSON body is nested too deeply.") from None
     if not isinstance(body, dict):
         raise BadRequestError("Send a JSON object.")
     if definition:
         errors = list(validator("control", definition).iter_errors(body))
         if errors:
             e = schema_error("request body", errors)
-            raise BadRequestError(f"{e.path or 'body'}: {e.problem}. Fix: {e.fix}")
+            problem = e.problem if len(e.problem) <= MESSAGE_QUOTE else e.problem[:MESSAGE_QUOTE] + "…"
+            raise BadRequestError(f"{e.path or 'body'}: {problem}. Fix: {e.fix}")
     return body
 
 

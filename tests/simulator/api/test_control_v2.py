@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 import requests
 
 from simulator.scenario.loader import load_text
@@ -260,3 +261,19 @@ def test_the_journal_count(fresh_sandbox: Sandbox) -> None:
     assert fresh_sandbox.control("GET", "journal/count", params={"after": entries[0]["id"]}).json()["Count"] == 2
     assert fresh_sandbox.control("GET", "journal/count", params={"after": last}).json() == {"Count": 0, "LastID": last}
     assert fresh_sandbox.control("GET", "journal/count", params={"after": "-1"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'{"kind": "quota", "doc": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+        (json.dumps({"kind": "quota", "body": "x" * 2_000_000}).encode(), "body: 'xxx"),
+        (b'{"kind": "quota", "body": "\xff\xfe"}', "Send a JSON object"),
+    ],
+)
+def test_a_hostile_crafted_body_is_a_short_400(fresh_sandbox: Sandbox, body: bytes, says: str) -> None:
+    """Too deep, too big, not UTF-8: a 400 in the control API's shape that quotes little of what it refused."""
+    resp = fresh_sandbox.control("POST", "outbox", data=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400 and says in resp.json()["Message"], resp.text[:300]
+    assert len(resp.content) < 1000
+    assert listed(fresh_sandbox) == []
