@@ -89,40 +89,35 @@ def _evidence(report: Report, console: Console) -> None:
             console.print(f"  ... and {len(r.evidence) - 10} more (see the JSON or HTML report)")
 
 
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _coverage(report: Report, console: Console) -> None:
     if not report.coverage:
         return
-    table = Table(title="Result codes: what the partner did when Toluna answered", title_justify="left")
-    for column in ("code", "class", "expected", "what the partner did", "check", "status"):
-        table.add_column(column)
+    rows = []
     for row in report.coverage:
         style = {"met": "green", "not met": "bold red"}.get(row["status"], "magenta")
-        table.add_row(
-            f"{row['code']} {row['name']}",
-            row["class"],
-            row["expected"],
-            row["did"],
-            row["check"],
-            f"[{style}]{row['status'].upper()}[/]",
-        )
-    console.print(table)
+        status = f"[{style}]{row['status'].upper()}[/]"
+        rows.append((f"{row['code']} {row['name']}", row["class"], row["expected"], row["did"], row["check"], status))
+    columns = ("code", "class", "expected", "what the partner did", "check", "status")
+    console.print(_table("Result codes: what the partner did when Toluna answered", columns, rows))
 
 
 def _receivers(report: Report, console: Console) -> None:
     if not report.receivers:
         return
-    table = Table(title="Notification endpoints", title_justify="left")
-    for column in ("grade", "kind", "endpoint", "genuine answered 2xx", "probes", "tests missed"):
-        table.add_column(column)
+    rows = []
     for row in report.receivers:
-        missed = [t["check"] for t in row["tests"] if t["status"] in ("fail", "warn")]
+        missed = ", ".join(t["check"] for t in row["tests"] if t["status"] in ("fail", "warn")) or "-"
         style = {"A": "green", "B": "yellow"}.get(row["grade"], "bold red")
-        table.add_row(
-            f"[{style}]{row['grade']}[/]",
-            row["kind"],
-            row["endpoint"],
-            f"{row['answered_2xx']} of {row['genuine']}",
-            str(row["probes"]),
-            ", ".join(missed) or "-",
-        )
-    console.print(table)
+        answered = f"{row['answered_2xx']} of {row['genuine']}"
+        rows.append((f"[{style}]{row['grade']}[/]", row["kind"], row["endpoint"], answered, str(row["probes"]), missed))
+    columns = ("grade", "kind", "endpoint", "genuine answered 2xx", "probes", "tests missed")
+    console.print(_table("Notification endpoints", columns, rows))
