@@ -184,6 +184,7 @@ def test_a_failed_delivery_is_retried_and_every_attempt_logged(fresh_sandbox: Sa
     got = receiver.wait_for(4, "/quota")
     order = [json.loads(r.body)["QuotaID"] for r in got]
     assert order[0] == 4200001 and order[-1] == 4200001  # the others were delivered while it waited to retry
+    fresh_sandbox.control("POST", "outbox/wait", params={"timeout": 10}).raise_for_status()  # the last answer noted
     [first] = fresh_sandbox.control("GET", "outbox", params={"kind": "quota", "limit": 1}).json()["Notifications"]
     shown = fresh_sandbox.control("GET", f"outbox/{first['ID']}").json()
     assert shown["Status"] == "delivered" and [a["Status"] for a in shown["Attempts"]] == [500, 200]
