@@ -3,6 +3,9 @@ into HTTP in one place."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from .codes import ResultCode
 
 
@@ -47,12 +50,57 @@ class ConflictError(SandboxError):
     status = 409
 
 
-class ScenarioError(SandboxError):
-    """A scenario that cannot be loaded: names the file, the path inside it and the fix."""
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One mistake in a scenario file: the file, the path inside it, what is wrong and how to fix it."""
 
-    def __init__(self, file: str, path: str, problem: str, fix: str) -> None:
+    file: str
+    path: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: at {self.path or '(top level)'}: {self.problem}. Fix: {self.fix}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"File": self.file, "Path": self.path, "Problem": self.problem, "Fix": self.fix}
+
+
+class ScenarioError(SandboxError):
+    """A scenario that cannot be loaded: names the file, the path inside it and the fix. A file with several
+    mistakes carries them all in ``problems`` (``file``/``path``/``problem``/``fix`` are the first one's);
+    ``count`` is how many were found, which may exceed the ones kept."""
+
+    def __init__(
+        self, file: str, path: str, problem: str, fix: str, *, more: Sequence[Problem] = (), count: int = 0
+    ) -> None:
         self.file, self.path, self.problem, self.fix = file, path, problem, fix
-        super().__init__(f"{file}: at {path or '(top level)'}: {problem}. Fix: {fix}")
+        self.problems = [Problem(file, path, problem, fix), *more]
+        self.count = max(count, len(self.problems))
+        super().__init__("\n".join([*self.lines(), self.summary()]) if self.count > 1 else str(self.problems[0]))
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem], count: int = 0) -> ScenarioError:
+        first, *more = problems
+        return cls(first.file, first.path, first.problem, first.fix, more=more, count=count)
+
+    def lines(self) -> list[str]:
+        """One line per problem kept."""
+        return [str(p) for p in self.problems]
+
+    def summary(self) -> str:
+        """How many problems were found (and how many of them are not listed)."""
+        unlisted = self.count - len(self.problems)
+        noun = "error" if self.count == 1 else "errors"
+        return f"{self.count} {noun} in {self.file}" + (f" ({unlisted} not listed)" if unlisted else "")
 
     def body(self) -> object:
-        return {"Message": str(self), "File": self.file, "Path": self.path, "Problem": self.problem, "Fix": self.fix}
+        return {
+            "Message": str(self),
+            "File": self.file,
+            "Path": self.path,
+            "Problem": self.problem,
+            "Fix": self.fix,
+            "ErrorCount": self.count,
+            "Errors": [p.to_dict() for p in self.problems],
+        }

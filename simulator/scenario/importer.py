@@ -8,7 +8,6 @@ prefixes its postal-code targets list.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +21,9 @@ from simulator.domain.errors import ScenarioError
 from simulator.domain.sampling import parse_age_range
 from simulator.schemas import validator
 
-from .errors import read_file, schema_error
+from .errors import schema_error
+from .limits import Limits
+from .source import parse_json, read_file
 
 #: The ``file`` named by errors in the options rather than in the body.
 OPTIONS = "import options"
@@ -35,14 +36,8 @@ _PROBLEM_CHARS = 300
 def read_body(path: str | Path) -> Any:
     """The JSON in ``path``; a missing or malformed file is a ``ScenarioError`` that says where and what."""
     path = Path(path)
-    text = read_file(path)
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ScenarioError(
-            str(path), where, f"not JSON ({exc})", "save the raw response body of GET .../Quotas"
-        ) from exc
+    limits = Limits.from_env()
+    return parse_json(read_file(path, limits), str(path), limits)
 
 
 def scenario_from_body(
