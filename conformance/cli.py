@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="drive the partner's integration and judge it")
     run.add_argument("--scenario", type=Path, help="a conformance scenario (default: the bundled one)")
     run.add_argument("--sandbox-url", help="attach to a running sandbox instead of starting one")
+    run.add_argument(
+        "--admin-token", help="that sandbox's admin token (default: $TOLUNA_SANDBOX_ADMIN_TOKEN; loopback needs none)"
+    )
     run.add_argument("--partner-cmd", help="command that starts the partner (kept running during the run)")
     run.add_argument("--partner-url", help="URL POSTed to start each cycle of the partner's integration")
     run.add_argument("--partner-base", help="where the partner listens (replaces http://127.0.0.1:8081)")

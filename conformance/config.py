@@ -23,6 +23,7 @@ class ConfigError(ValueError):
 class RunConfig:
     scenario: Path = BUNDLED_SCENARIO
     sandbox_url: str | None = None  # attach to a running sandbox instead of starting one
+    admin_token: str | None = None  # that sandbox's admin token (default: $TOLUNA_SANDBOX_ADMIN_TOKEN)
     partner_cmd: str | None = None  # started before the first cycle, stopped after the run
     partner_url: str | None = None  # POSTed to start each cycle of the partner's integration
     partner_base: str | None = None  # where the partner listens: replaces SCENARIO_PARTNER_BASE in the scenario

@@ -18,6 +18,7 @@ writes its reports, with the error in them.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from typing import Any
 import requests
 import yaml
 
+from simulator.api.admin import ENV as ADMIN_TOKEN_ENV
+from simulator.api.admin import token_headers
 from simulator.domain.outcomes import OUTCOMES
 
 from . import __version__
@@ -111,7 +114,8 @@ class Run:
     def _sandbox(self, text: str) -> SandboxClient:
         try:
             if self.config.sandbox_url:
-                client = SandboxClient(self.config.sandbox_url)
+                self.masker.add(self._admin_token())
+                client = SandboxClient(self.config.sandbox_url, admin_token=self._admin_token())
                 self.say(f"attaching to the sandbox at {client.base_url}")
                 client.load(text, self.config.scenario.name)
                 return client
@@ -356,9 +360,14 @@ class Run:
         ]
         return sorted(requests_, key=lambda r: r.wall)  # two workers' entries may be stored out of order
 
+    def _admin_token(self) -> str | None:
+        """The attached sandbox's admin token: the configuration's, else the environment's."""
+        return self.config.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
+
     def _sandbox_version(self, url: str) -> str:
         try:
-            return str(self.http.get(f"{url}/_sandbox/health", timeout=5).json().get("Version", "?"))
+            answer = self.http.get(f"{url}/_sandbox/health", headers=token_headers(self._admin_token()), timeout=5)
+            return str(answer.json().get("Version", "?"))
         except (requests.RequestException, ValueError):
             return "?"
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import requests
 
+from simulator.api.admin import token_headers
+
 from . import http as suite_http
 
 
@@ -23,12 +25,14 @@ class SandboxError(RuntimeError):
 
 class SandboxClient:
     """The control API over a session that repeats a call whose connection dropped: reads as they are, changes
-    with an idempotency key, so a repeat is never carried out twice."""
+    with an idempotency key, so a repeat is never carried out twice. ``admin_token`` goes with every call (a
+    sandbox on another machine asks for it; a loopback one needs none)."""
 
-    def __init__(self, base_url: str, timeout: float = 60) -> None:
+    def __init__(self, base_url: str, timeout: float = 60, admin_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = suite_http.session(repeat_sent=True)
+        self.http.headers.update(token_headers(admin_token))
 
     def call(self, method: str, path: str, **kw: Any) -> Any:
         url = f"{self.base_url}/_sandbox/{path.lstrip('/')}"
@@ -51,7 +55,7 @@ class SandboxClient:
 
     def alive(self) -> bool:
         try:
-            return requests.get(f"{self.base_url}/_sandbox/health", timeout=2).ok
+            return requests.get(f"{self.base_url}/_sandbox/health", headers=self.http.headers, timeout=2).ok
         except requests.RequestException:
             return False
 

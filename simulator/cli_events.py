@@ -83,6 +83,8 @@ def cmd_import_reference(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction, default_url: str) -> None:  # type: ignore[type-arg]
+    from simulator.cli import add_sandbox_arguments
+
     p = sub.add_parser("trigger", help="make an event happen now and show what the partner was told")
     events = p.add_subparsers(dest="event", required=True)
     for event, names in EVENTS.items():
@@ -98,7 +100,7 @@ def add_commands(sub: argparse._SubParsersAction, default_url: str) -> None:  # 
                 e.add_argument(f"--{name}", type=int, required=name != "wave")
             else:
                 e.add_argument(f"--{name}", required=name == "member")
-        e.add_argument("--url", default=default_url, help=f"the sandbox (default {default_url})")
+        add_sandbox_arguments(e, default_url)
         e.add_argument("--wait", type=float, default=10, help="seconds to wait for the deliveries")
         e.set_defaults(func=cmd_trigger)
 
@@ -108,10 +110,10 @@ def add_commands(sub: argparse._SubParsersAction, default_url: str) -> None:  # 
     p.add_argument("--status", choices=["pending", "delivered", "failed"])
     p.add_argument("--kind")
     p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--url", default=default_url)
+    add_sandbox_arguments(p, default_url)
     p.set_defaults(func=cmd_outbox)
 
     p = sub.add_parser("import-reference", help="serve a Toluna QuestionsAndAnswersData body as reference data")
     p.add_argument("file")
-    p.add_argument("--url", default=default_url)
+    add_sandbox_arguments(p, default_url)
     p.set_defaults(func=cmd_import_reference)

@@ -1,10 +1,10 @@
 """The operator's control API (``/_sandbox/...``): scenario, reset, quota and survey states, clock, journal,
-explain, participations, faults. Loopback clients only unless the server was started to allow others."""
+explain, participations, faults. Loopback clients, and others that send the admin token (``admin``); each route
+takes the query parameters and body keys ``control_keys`` declares for it, and refuses any other."""
 
 from __future__ import annotations
 
 import copy
-import ipaddress
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -14,12 +14,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 from jsonschema import Draft202012Validator
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from simulator import __version__
 from simulator.domain import questions as qid
 from simulator.domain import registration
-from simulator.domain.clock import parse_instant
-from simulator.domain.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
+from simulator.domain.clock import ClockRangeError, parse_instant
+from simulator.domain.errors import BadRequestError, ConflictError, NotFoundError
 from simulator.domain.faults import FaultRule
 from simulator.domain.inventory_codec import state_to_dict
 from simulator.domain.model import Member, MemberStatus, Participation
@@ -27,25 +29,32 @@ from simulator.domain.reference import culture_for, import_body, targets_of
 from simulator.domain.settings import unknown_setting
 from simulator.scenario.errors import schema_error
 from simulator.scenario.loader import load_text
-from simulator.schemas import load, validator
+from simulator.schemas import validator
 
+from . import control_keys
+from .admin import require_admin
 from .context import backend, base_url
 from .errors import json_response
+from .limits import ConfinedDir, file_name, json_body
 
 bp = Blueprint("control", __name__, url_prefix="/_sandbox")
+bp.before_request(require_admin)
+
+
+def _route() -> str:
+    """The call as a refusal names it (``PUT /_sandbox/quotas/4200001``)."""
+    return f"{request.method} {request.path}"
 
 
 @bp.before_request
-def loopback_only() -> None:
-    if current_app.config.get("CONTROL_ALLOW_REMOTE"):
+def strict_request() -> None:
+    """Query parameters and a body a route does not take are refused before anything is done (``_body`` checks
+    the keys of a JSON body)."""
+    endpoint = request.endpoint or ""
+    if endpoint == f"{bp.name}.{unknown_route.__name__}":
         return
-    addr = request.remote_addr or "127.0.0.1"
-    try:
-        loopback = ipaddress.ip_address(addr).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise ForbiddenError("The control API answers loopback clients only (start with --control-from-anywhere).")
+    control_keys.check_query(endpoint, request.args, _route())
+    control_keys.check_no_body(endpoint, lambda: request.get_data(cache=True), _route())
 
 
 #: A control call that changes state and carries this header is carried out once: the same key again (a client
@@ -97,21 +106,34 @@ def free_unanswered_key(_exc: BaseException | None) -> None:
         backend().store.meta.forget_reply(key)
 
 
+#: The ids and numbers the store looks up are SQLite integers: a path id beyond them is a 404, a query one a 400.
+MAX_ROW = 2**63 - 1
+ROW_ID = f"int(max={MAX_ROW})"
+
+
+def whole(text: str) -> int:
+    """A whole number from 0 to ``MAX_ROW``, or a ``ValueError`` (``"²"`` and ``"1e30"`` included)."""
+    value = int(text)
+    if not 0 <= value <= MAX_ROW:
+        raise ValueError(text)
+    return value
+
+
 #: How much of a refused value a 400 quotes back.
 MESSAGE_QUOTE = 300
 
 
-def _body(definition: str | None = None) -> dict[str, Any]:
-    """The JSON body, checked against ``control.json``'s definition: a bad one is a 400 that says what to fix (and
-    quotes at most the start of a value it refuses)."""
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        raise BadRequestError("The JSON body is nested too deeply.") from None
+def _body() -> dict[str, Any]:
+    """The JSON body, its keys checked against the route's in ``control_keys`` and its values against the route's
+    schema: a bad one is a 400 that says what to fix (and quotes at most the start of a value it refuses)."""
+    body = json_body()
     if not isinstance(body, dict):
         raise BadRequestError("Send a JSON object.")
-    if definition:
-        errors = list(validator("control", definition).iter_errors(body))
+    spec = control_keys.body_of(request.endpoint or "", request.view_args)
+    control_keys.check_body_keys(spec, body, _route())
+    schema = _schema(spec.kind) if spec else None
+    if schema is not None:
+        errors = list(schema.iter_errors(body))
         if errors:
             e = schema_error("request body", errors)
             problem = e.problem if len(e.problem) <= MESSAGE_QUOTE else e.problem[:MESSAGE_QUOTE] + "…"
@@ -150,10 +172,10 @@ def show_scenario() -> Response:
 
 @bp.post("/scenario")
 def load_scenario() -> Response:
-    text = request.get_data(as_text=True)
+    text = request.get_data(cache=True)  # the loader decodes it (UTF-8 only) and names a bad byte's line
     if not text.strip():
         raise BadRequestError("Send the scenario file (YAML or JSON) as the request body.")
-    scenario = load_text(text, request.args.get("name", "<posted scenario>"))
+    scenario = load_text(text, file_name(request.args.get("name"), "<posted scenario>"), ConfinedDir("."))
     store = backend().store
     store.load(scenario)
     return json_response(scenario.summary())
@@ -172,21 +194,21 @@ def reset() -> Response:
     return json_response(scenario.summary())
 
 
-@bp.put("/quotas/<int:quota_id>")
+@bp.put(f"/quotas/<{ROW_ID}:quota_id>")
 def change_quota(quota_id: int) -> Response:
     """Body: any of ``live``, ``es_enabled``, ``interval_unavailable``, ``EstimatedCompletesRemaining``,
     ``CompletesRequired``, ``SubQuotas: {SubQuotaID: CurrentCompletes}``."""
-    q, sent = backend().change_quota(quota_id, _body("QuotaChange"))
+    q, sent = backend().change_quota(quota_id, _body())
     return json_response(
         {"QuotaID": quota_id, "State": state_to_dict(q.state), "Live": q.state.live, "Notifications": sent}
     )
 
 
-@bp.put("/surveys/<int:survey_id>")
+@bp.put(f"/surveys/<{ROW_ID}:survey_id>")
 def change_survey(survey_id: int) -> Response:
     """Body: SurveyState fields (``status``, ``es_enabled``, ...) and ``EstimatedCompletesRemaining``; every
     wave of the survey, or only ``WaveID`` when the body names one."""
-    changed, _ = backend().change_survey(survey_id, _body("SurveyChange"))
+    changed, _ = backend().change_survey(survey_id, _body())
     return json_response(
         [{"SurveyID": s.survey_id, "WaveID": s.wave_id, "State": state_to_dict(s.state)} for s in changed]
     )
@@ -197,10 +219,6 @@ def change_panel(guid: str) -> Response:
     """Body: panel fields as a scenario file names them (``settings``, ``auto_routing``, ...): point the sandbox at
     a partner's end pages and notification endpoints without editing the scenario."""
     body = _body()
-    errors = list(_panel_change_validator().iter_errors(body))
-    if errors:
-        e = schema_error("request body", errors)
-        raise BadRequestError(f"{e.path or 'body'}: {e.problem}. Fix: {e.fix}")
     for name in body.get("settings") or {}:
         unknown = unknown_setting(name)
         if unknown:
@@ -209,14 +227,17 @@ def change_panel(guid: str) -> Response:
     return json_response({"PanelGUID": panel.guid, "Panel": asdict(panel)})
 
 
+def _schema(kind: str) -> Draft202012Validator | None:
+    """What judges the values of a body of this kind (a fault rule judges its own)."""
+    if kind == control_keys.PANEL:
+        return _panel_change_validator()
+    return None if kind in (control_keys.FAULT, control_keys.TEXT) else validator("control", kind)
+
+
 @cache
 def _panel_change_validator() -> Draft202012Validator:
     """The scenario file's panel fields, less the identity ones: one definition for both."""
-    fields = load("scenario")["properties"]["panels"]["items"]["properties"]
-    props = {k: v for k, v in fields.items() if k not in ("guid", "culture", "country_id")}
-    return Draft202012Validator(
-        {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": props}
-    )
+    return Draft202012Validator(control_keys.panel_change_schema())
 
 
 @bp.get("/clock")
@@ -226,24 +247,30 @@ def get_clock() -> Response:
 
 @bp.put("/clock")
 def set_clock() -> Response:
-    body = _body("Clock")
+    body = _body()
     try:
         instant = parse_instant(body["now"])
     except ValueError:
         raise BadRequestError('Send {"now": "2026-01-15T12:00:00Z", "frozen": true|false}.') from None
     meta = backend().store.meta
-    setting = meta.clock().set_to(instant, frozen=bool(body.get("frozen", False)))
+    try:
+        setting = meta.clock().set_to(instant, frozen=bool(body.get("frozen", False))).checked()
+    except ClockRangeError as e:
+        raise BadRequestError(str(e)) from None
     meta.set_clock(setting)
     return json_response({**setting.to_dict(), "TimelineFired": backend().run_timeline(base_url())})
 
 
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
-    body = _body("ClockAdvance")
+    body = _body()
     units = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
     seconds = sum(float(body.get(k, 0)) * n for k, n in units.items())
     meta = backend().store.meta
-    setting = meta.clock().advance(seconds)
+    try:
+        setting = meta.clock().advance(seconds)
+    except ClockRangeError as e:
+        raise BadRequestError(str(e)) from None
     meta.set_clock(setting)
     return json_response({**setting.to_dict(), "TimelineFired": backend().run_timeline(base_url())})
 
@@ -254,7 +281,7 @@ def trigger(kind: str) -> Response:
     quota), ``quota-status`` (a quota live or not), ``survey-closed``. Answers with the notifications queued."""
     b = backend()
     if kind in ("complete", "terminate", "prestart"):
-        step = b.trigger_visit(kind, _body("VisitEvent"), base_url())
+        step = b.trigger_visit(kind, _body(), base_url())
         if step.visit is None:
             raise BadRequestError(step.note)
         return json_response(
@@ -267,15 +294,15 @@ def trigger(kind: str) -> Response:
             }
         )
     if kind == "quota-status":
-        body = _body("QuotaStatusEvent")
+        body = _body()
         return json_response({"Event": kind, "Notifications": b.trigger_quota_status(body["quota"], body["live"])})
     if kind == "survey-closed":
-        body = _body("SurveyClosedEvent")
+        body = _body()
         return json_response(
             {"Event": kind, "Notifications": b.trigger_survey_closed(body["survey"], body.get("wave"))}
         )
     if kind == "reconciliation":
-        return json_response({"Event": kind, "Notifications": b.trigger_reconciliation(_body("VisitEvent"))})
+        return json_response({"Event": kind, "Notifications": b.trigger_reconciliation(_body())})
     raise NotFoundError(
         f"No event {kind!r}: use complete, terminate, prestart, quota-status, survey-closed or reconciliation."
     )
@@ -297,10 +324,11 @@ def run_timeline() -> Response:
 @bp.get("/journal/count")
 def journal_count() -> Response:
     """How many entries follow ``after`` (cheap enough to poll while waiting for a client to go quiet)."""
-    after = request.args.get("after", "0")
-    if not after.isdigit():
-        raise BadRequestError("after is a whole number.")
-    count, last = backend().store.journal.count(int(after))
+    try:
+        after = whole(request.args.get("after", "0"))
+    except ValueError:
+        raise BadRequestError("after is a whole number.") from None
+    count, last = backend().store.journal.count(after)
     return json_response({"Count": count, "LastID": last})
 
 
@@ -308,8 +336,8 @@ def journal_count() -> Response:
 def journal() -> Response:
     a = request.args
     try:
-        quota = int(a["quota"]) if a.get("quota") else None
-        after = int(a["after"]) if a.get("after") else None
+        quota = whole(a["quota"]) if a.get("quota") else None
+        after = whole(a["after"]) if a.get("after") else None
         limit = max(1, min(int(a.get("limit", 100)), 10_000))
     except ValueError:
         raise BadRequestError("quota, after and limit are whole numbers.") from None
@@ -329,11 +357,15 @@ def journal() -> Response:
 @bp.get("/explain")
 def explain() -> Response:
     a = request.args
-    if not (a.get("member") and a.get("quota", "").isdigit()):
+    try:
+        quota = whole(a.get("quota", ""))
+    except ValueError:
+        quota = None
+    if not a.get("member") or quota is None:
         raise BadRequestError("Give member=, a numeric quota= and (with several panels) panel=.")
     b = backend()
     panel = a.get("panel") or _default_panel()
-    decision, check = b.explain(panel, a["member"], int(a["quota"]))
+    decision, check = b.explain(panel, a["member"], quota)
     return json_response(
         {
             "ResultCode": int(decision.code),
@@ -364,7 +396,7 @@ _STATUS = {
 @bp.post("/participations")
 def add_participation() -> Response:
     """Record history by hand (what the survey flow records when members take surveys)."""
-    body = _body("Participation")
+    body = _body()
     b = backend()
     panel = (body.get("panel") or _default_panel()).lower()
     member = b.store.members.get(panel, str(body.get("member", "")))
@@ -375,7 +407,12 @@ def add_participation() -> Response:
     status = _STATUS.get(body.get("status"), body.get("status"))
     if survey is None or status not in qid.PARTICIPATION_STATUSES:
         raise BadRequestError("Give an inventory survey= and status= (1, 3, 9, 10 or their names).")
-    at = parse_instant(body["at"]) if body.get("at") else b.store.now()
+    try:
+        at = parse_instant(body["at"]) if body.get("at") else b.store.now()
+    except ValueError:
+        raise BadRequestError(
+            f"at: {str(body['at'])[:MESSAGE_QUOTE]!r} is not a time. Fix: write e.g. 2026-01-15T12:00:00Z"
+        ) from None
     p = Participation(
         panel,
         member.member_code,
@@ -405,7 +442,7 @@ def add_fault() -> Response:
     return json_response({"ID": backend().store.meta.add_fault(rule), **rule.to_dict()}, 201)
 
 
-@bp.delete("/faults/<int:fault_id>")
+@bp.delete(f"/faults/<{ROW_ID}:fault_id>")
 def remove_fault(fault_id: int) -> Response:
     if not backend().store.meta.remove_fault(fault_id):
         raise NotFoundError(f"No fault rule {fault_id}.")
@@ -448,15 +485,18 @@ def show_member(code: str) -> Response:
 def change_member(code: str) -> Response:
     """Body: ``status`` (registered, opt_out, suspended, blocked_for_abuse, pii_data_regulated, or 1-5) and/or
     ``active``: Toluna moving a member through its statuses."""
-    body = _body("MemberChange")
+    body = _body()
     b = backend()
-    panel = (body.get("panel") or _default_panel()).lower()
+    named = {p.lower() for p in (body.get("panel"), request.args.get("panel")) if p}
+    if len(named) > 1:
+        raise BadRequestError("panel: the body and the query name different panels. Fix: name the panel once.")
+    panel = named.pop() if named else _default_panel().lower()
     member = b.store.members.get(panel, code)
     if member is None:
         raise NotFoundError(f"No member {code} in panel {panel}.")
     status = body.get("status")
     if status is not None:
-        member.status = MemberStatus(status) if isinstance(status, int) else _MEMBER_STATUS[status]
+        member.status = MemberStatus(int(status)) if isinstance(status, int | float) else _MEMBER_STATUS[status]
     if "active" in body:
         member.is_active = bool(body["active"])
     if member.status is MemberStatus.PII_DATA_REGULATED:  # the data goes, for good
@@ -493,19 +533,33 @@ def visits_of_link() -> Response:
 
 @bp.get("/outbox")
 def outbox() -> Response:
-    """Notifications, oldest first: ``status`` (pending, delivered, failed), ``kind``, ``panel``, ``after``, ``ids``."""
+    """Notifications, oldest first: ``status`` (pending, delivered, failed), ``kind``, ``panel``, ``after``, ``ids``;
+    without ``after`` or ``ids``, those of the current run (since the last scenario load or reset; ``after=0`` lists
+    every one kept). ``CarriedOver``: notifications from before the last load or reset still pending (and delivered)."""
     a = request.args
     try:
-        after = int(a["after"]) if a.get("after") else None
-        ids = [int(i) for i in a.get("ids", "").split(",") if i.strip()]
+        after = whole(a["after"]) if a.get("after") else None
+        ids = [whole(i) for i in a.get("ids", "").split(",") if i.strip()]
         limit = max(1, min(int(a.get("limit", 100)), 10_000))
     except ValueError:
         raise BadRequestError("after, ids and limit are whole numbers.") from None
-    found = backend().store.outbox.list(
-        status=a.get("status"), kind=a.get("kind"), panel=a.get("panel"), after=after, ids=ids or None, limit=limit
-    )
     store = backend().store
-    return json_response({"Notifications": found, "Pending": store.outbox.pending(), "LastID": store.outbox.last_id()})
+    found = store.outbox.list(
+        status=a.get("status"),
+        kind=a.get("kind"),
+        panel=a.get("panel"),
+        after=after,
+        ids=ids or None,
+        limit=limit,
+    )
+    return json_response(
+        {
+            "Notifications": found,
+            "Pending": store.outbox.pending(),
+            "CarriedOver": store.outbox.carried_over(),
+            "LastID": store.outbox.last_id(),
+        }
+    )
 
 
 @bp.post("/outbox")
@@ -513,11 +567,11 @@ def outbox_craft() -> Response:
     """Body: ``kind`` and ``doc`` (rendered in the panel's format, or ``format``) or ``body`` (sent as it is);
     optional ``panel``, ``url`` (default: the panel's endpoint for the kind), ``headers``, ``attempts`` (default 1),
     ``subject``. A notification Toluna would not send as such (stale, tampered, malformed): the receiver's test."""
-    body = _body("CraftedNotification")
+    body = _body()
     return json_response({"ID": backend().queue_crafted(body)}, 201)
 
 
-@bp.get("/outbox/<int:notification_id>")
+@bp.get(f"/outbox/<{ROW_ID}:notification_id>")
 def outbox_item(notification_id: int) -> Response:
     found = backend().store.outbox.get(notification_id)
     if found is None:
@@ -525,7 +579,7 @@ def outbox_item(notification_id: int) -> Response:
     return json_response(found)
 
 
-@bp.post("/outbox/<int:notification_id>/resend")
+@bp.post(f"/outbox/<{ROW_ID}:notification_id>/resend")
 def outbox_resend(notification_id: int) -> Response:
     b = backend()
     new = b.store.outbox.resend(notification_id)
@@ -538,12 +592,14 @@ def outbox_resend(notification_id: int) -> Response:
 
 @bp.post("/outbox/wait")
 def outbox_wait() -> Response:
-    """Wait (at most ``timeout`` seconds, default 10) until the notifications ``ids`` (default: all) are no longer
-    pending; what became of them."""
+    """Wait (at most ``timeout`` seconds, default 10) until the notifications ``ids`` (default: the current run's)
+    are no longer pending; what became of them."""
     a = request.args
     try:
         timeout = min(float(a.get("timeout", 10)), 120.0)
-        ids = [int(i) for i in a.get("ids", "").split(",") if i.strip()]
+        ids = [whole(i) for i in a.get("ids", "").split(",") if i.strip()]
+        if not timeout >= 0:  # NaN too: it would never time out
+            raise ValueError(timeout)
     except ValueError:
         raise BadRequestError("timeout is a number of seconds; ids a comma-separated list.") from None
     store = backend().store
@@ -561,7 +617,7 @@ def outbox_wait() -> Response:
 def import_reference() -> Response:
     """Body: a Toluna QuestionsAndAnswersData answer (a JSON list of questions). It replaces the questions of the
     cultures it covers; what the inventory targets is learned again on top."""
-    body = request.get_json(silent=True, force=True)
+    body = json_body(force=True)
     if not isinstance(body, list):
         raise BadRequestError("Send a QuestionsAndAnswersData body: the JSON list of questions Toluna answers.")
     store = backend().store
@@ -577,3 +633,38 @@ def import_reference() -> Response:
         learned += data.learn(known.culture_id, targets_of([s for s in snap.surveys_for(culture)]))
     store.inventory.replace_reference(data)
     return json_response({"Questions": count, "LearnedFromInventory": learned})
+
+
+_ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@bp.route("/", defaults={"rest": ""}, methods=_ANY_METHOD, strict_slashes=False)
+@bp.route("/<path:rest>", methods=_ANY_METHOD)
+def unknown_route(rest: str) -> Response:
+    """No control route has this path (404), or none takes this method (405, with ``Allow``); either way the answer
+    lists the routes that exist."""
+    rules = [r for r in current_app.url_map.iter_rules() if r.endpoint.startswith(f"{bp.name}.")]
+    real = [r for r in rules if r.endpoint != request.endpoint]
+    routes = sorted(
+        control_keys.route_label(m, r.rule) for r in real for m in sorted((r.methods or set()) - {"HEAD", "OPTIONS"})
+    )
+    known = Map([Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in real], merge_slashes=False)
+    try:
+        known.bind("sandbox").match(request.path, method=request.method)
+    except MethodNotAllowed as exc:
+        allowed = sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"})
+        answer = json_response(
+            {
+                "Message": f"{request.path} does not take {request.method}. Fix: use {', '.join(allowed)}.",
+                "Routes": routes,
+            },
+            405,
+        )
+        answer.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ()))
+        return answer
+    except (NotFound, RequestRedirect):
+        pass
+    return json_response(
+        {"Message": f"No control route {request.method} {request.path}. Fix: use one of Routes.", "Routes": routes},
+        404,
+    )

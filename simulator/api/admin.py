@@ -1,0 +1,70 @@
+"""Who may use the control API (``/_sandbox/...``): any loopback client, and any other client that sends the admin
+token. Loopback means the socket's peer address (``REMOTE_ADDR``) only: ``Host``, ``X-Forwarded-For`` and
+``Forwarded`` are the client's to write and are never consulted."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+
+from flask import current_app, request
+
+from simulator.domain.errors import ForbiddenError
+
+#: The request header that carries the admin token.
+HEADER = "X-Sandbox-Token"
+#: The environment variable ``serve``, the commands that call a running sandbox and ``toluna-conformance`` read.
+ENV = "TOLUNA_SANDBOX_ADMIN_TOKEN"
+#: The Flask setting that holds the token a running sandbox expects.
+CONFIG = "ADMIN_TOKEN"
+
+
+def generate_token() -> str:
+    """A fresh token for a sandbox started without one (printed in the banner)."""
+    return secrets.token_urlsafe(24)
+
+
+def is_loopback(address: str | None) -> bool:
+    """``127.0.0.0/8``, ``::1`` and IPv4-mapped loopback (``::ffff:127.0.0.1``, what a dual-stack socket bound to
+    ``::`` reports for an IPv4 client); anything else, an empty or missing address included, is not."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether binding ``host`` keeps the sandbox on this machine (``localhost`` or a loopback address)."""
+    return host.strip("[]").lower() == "localhost" or is_loopback(host.strip("[]"))
+
+
+def require_admin() -> None:
+    """Before every control call: loopback peers pass; others need ``X-Sandbox-Token`` equal to the sandbox's token
+    (compared in constant time)."""
+    if is_loopback(request.environ.get("REMOTE_ADDR")):
+        return
+    expected = current_app.config.get(CONFIG) or ""
+    given = request.headers.get(HEADER, "")
+    if not expected:
+        raise ForbiddenError(
+            "The control API answers loopback clients only: this sandbox has no admin token. Fix: start it with "
+            f"--admin-token (or {ENV}) and send the token in {HEADER}."
+        )
+    if not given:
+        raise ForbiddenError(
+            f"The control API needs the admin token from non-loopback clients. Fix: send it in the {HEADER} header "
+            "(serve prints it at start, or takes it from --admin-token)."
+        )
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ForbiddenError(f"Wrong admin token in {HEADER}. Fix: send the token the sandbox printed at start.")
+
+
+def token_headers(token: str | None) -> dict[str, str]:
+    """The header a client of the control API sends (none without a token: loopback needs none)."""
+    return {HEADER: token} if token else {}
