@@ -1,28 +1,44 @@
-"""Work a server process does by itself besides answering requests: firing timeline entries when the sandbox
-clock reaches them, so a timeline plays out in real time too (advancing the clock over the control API fires what
-falls due at once). One daemon thread per process, started with the app in that process (gunicorn's workers each
-build their app after the fork); entries are claimed before they fire, so several workers never fire one twice."""
+"""Work a server process does by itself besides answering requests, one daemon thread per job, started with the app
+in that process (server workers each build their app after the fork):
+
+- firing timeline entries when the sandbox clock reaches them, so a timeline plays out in real time too (advancing
+  the clock over the control API fires what falls due at once); entries are claimed before they fire, so several
+  workers never fire one twice;
+- retention: pruning the journal, finished notifications and kept control answers to their limits
+  (``simulator.store.retention``); two workers pruning at once delete the same rows once."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from simulator.backend import Backend
+from simulator.store.retention import Limits
 
 log = logging.getLogger("simulator.background")
 
 
-def start_ticker(backend: Backend, seconds: float, base_url: str = "") -> threading.Thread:
+def every(seconds: float, name: str, job: Callable[[], object]) -> threading.Thread:
+    """Run ``job`` every ``seconds`` in a daemon thread; a failing run is logged and the next one still comes."""
+
     def loop() -> None:
         while True:
             time.sleep(seconds)
             try:
-                backend.run_timeline(base_url)
-            except Exception:  # a broken entry or a busy database must not stop the clock
-                log.exception("timeline: could not fire due entries")
+                job()
+            except Exception:  # a broken entry or a busy database must not stop the job for good
+                log.exception("%s: could not run", name)
 
-    thread = threading.Thread(target=loop, name="timeline-ticker", daemon=True)
+    thread = threading.Thread(target=loop, name=name, daemon=True)
     thread.start()
     return thread
+
+
+def start_ticker(backend: Backend, seconds: float, base_url: str = "") -> threading.Thread:
+    return every(seconds, "timeline-ticker", lambda: backend.run_timeline(base_url))
+
+
+def start_pruner(backend: Backend, seconds: float, limits: Limits) -> threading.Thread:
+    return every(seconds, "retention", lambda: backend.store.prune(limits))

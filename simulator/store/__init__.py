@@ -19,6 +19,7 @@ from .meta import Meta
 from .outbox import Outbox
 from .recontact import Recontact
 from .reports import ReportData
+from .retention import Limits, Pruned, prune
 from .timeline import Timeline
 from .visits import Visits
 
@@ -34,8 +35,6 @@ _STATE_TABLES = (
     "recontact_lists",
     "faults",
     "timeline",
-    "outbox",
-    "outbox_attempts",
 )
 
 
@@ -53,7 +52,8 @@ class Store:
         self.outbox = Outbox(self.db)
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
-        """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing."""
+        """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing. The outbox is left
+        as it is (pending notifications are still delivered) and a new run of it starts."""
         if clear_journal:
             self.journal.settle()  # entries queued before the reset are cleared with the rest
         with self.db.write() as conn:
@@ -77,7 +77,12 @@ class Store:
             self.meta.put(conn, "scenario_source", scenario.source)
             self.meta.put(conn, "scenario_digest", scenario.digest)
             self.meta.put(conn, "scenario_text", scenario.text)
+            self.outbox.start_run(conn)
             self.db.bump_version(conn)
+
+    def prune(self, limits: Limits) -> Pruned:
+        """One retention pass (see ``retention``)."""
+        return prune(self.db, limits)
 
     def now(self) -> datetime:
         return self.inventory.snapshot().clock.now()

@@ -18,9 +18,10 @@ from .live import LiveState
 
 log = logging.getLogger("simulator.store")
 
-#: Stored in the file (``PRAGMA user_version``). A file of another version is emptied and rebuilt: its state comes
-#: back from the scenario (``serve`` reloads it), only the old journal is lost.
-SCHEMA_VERSION = 5
+#: Stored in the file (``PRAGMA user_version``). A file of a version ``MIGRATIONS`` knows is brought up to date with
+#: its rows; one of any other version is emptied and rebuilt: its state comes back from the scenario (``serve``
+#: reloads it), its journal and outbox are lost.
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,13 +59,13 @@ CREATE TABLE IF NOT EXISTS recontact (
     PRIMARY KEY (panel_guid, quota_id, member_code)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS recontact_lists (
     panel_guid TEXT NOT NULL, quota_id INTEGER NOT NULL, PRIMARY KEY (panel_guid, quota_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY, doc TEXT NOT NULL, remaining INTEGER);
+CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, remaining INTEGER);
 CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, panel_guid TEXT NOT NULL, url TEXT NOT NULL, format TEXT NOT NULL,
-    content_type TEXT NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL, created_at REAL NOT NULL,
-    status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at REAL NOT NULL, queue_seq INTEGER NOT NULL,
-    lease_owner TEXT, lease_until REAL, delivered_at REAL, resend_of INTEGER, subject TEXT NOT NULL,
-    max_attempts INTEGER NOT NULL, retry_seconds REAL NOT NULL, timeout REAL NOT NULL);
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, panel_guid TEXT NOT NULL, url TEXT NOT NULL,
+    format TEXT NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL,
+    created_at REAL NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at REAL NOT NULL,
+    queue_seq INTEGER NOT NULL, lease_owner TEXT, lease_until REAL, delivered_at REAL, resend_of INTEGER,
+    subject TEXT NOT NULL, max_attempts INTEGER NOT NULL, retry_seconds REAL NOT NULL, timeout REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, queue_seq);
 CREATE INDEX IF NOT EXISTS outbox_seq ON outbox (queue_seq);
 CREATE TABLE IF NOT EXISTS outbox_attempts (
@@ -74,23 +75,51 @@ CREATE INDEX IF NOT EXISTS outbox_attempts_of ON outbox_attempts (notification_i
 CREATE TABLE IF NOT EXISTS timeline (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL, fired_at TEXT, result TEXT);
 CREATE TABLE IF NOT EXISTS journal (
-    id INTEGER PRIMARY KEY, at TEXT NOT NULL, wall_at TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
-    query TEXT NOT NULL, route TEXT, panel_guid TEXT, member_code TEXT, quota_id INTEGER, status INTEGER NOT NULL,
-    result_code INTEGER, duration_ms REAL NOT NULL, request_headers TEXT NOT NULL, request_body TEXT,
-    response_body TEXT, response_ref TEXT, response_length INTEGER NOT NULL, note TEXT);
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, wall_at TEXT NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, query TEXT NOT NULL, route TEXT, panel_guid TEXT, member_code TEXT, quota_id INTEGER,
+    status INTEGER NOT NULL, result_code INTEGER, duration_ms REAL NOT NULL, request_headers TEXT NOT NULL,
+    request_body TEXT, response_body TEXT, response_ref TEXT, response_length INTEGER NOT NULL, note TEXT);
 CREATE TABLE IF NOT EXISTS control_replies (
-    key TEXT PRIMARY KEY, status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+    key TEXT PRIMARY KEY, status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL,
+    at REAL NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal_texts (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS journal_route ON journal (route, id);
 CREATE INDEX IF NOT EXISTS journal_member ON journal (member_code, id);
+CREATE INDEX IF NOT EXISTS journal_ref ON journal (response_ref) WHERE response_ref IS NOT NULL;
 """
 
+
+#: The WAL file is cut back to this size once a checkpoint has emptied it: a scenario load's large transaction, or a
+#: time when readers kept the WAL from being reset, would otherwise leave it at its largest for good.
+WAL_LIMIT = 4 * 1024 * 1024
 
 _BUMP = (
     "INSERT INTO meta(key, value) VALUES('version', '1') "
     "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value"
 )
 _VERSION = "SELECT value FROM meta WHERE key = 'version'"
+
+
+#: Schema version -> the tables whose definition changed since: their rows are carried into the new definition
+#: (same columns, new ones take their default), every other table is kept as it is.
+#: 5: outbox, journal and fault rule ids became AUTOINCREMENT (never reused), control replies got their time.
+MIGRATIONS: dict[int, tuple[str, ...]] = {5: ("outbox", "journal", "faults", "control_replies")}
+
+
+def _carry_out(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:
+    """Move ``tables``' rows aside (into temporary tables) and drop the tables with their indexes."""
+    for table in tables:
+        conn.execute(f"CREATE TEMP TABLE carry_{table} AS SELECT * FROM main.{table}")
+        conn.execute(f"DROP TABLE main.{table}")
+    return list(tables)
+
+
+def _carry_in(conn: sqlite3.Connection, tables: list[str]) -> None:
+    """Put the rows moved aside back into the tables just created anew."""
+    for table in tables:
+        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA temp.table_info(carry_{table})"))
+        conn.execute(f"INSERT INTO main.{table}({columns}) SELECT {columns} FROM temp.carry_{table}")
+        conn.execute(f"DROP TABLE temp.carry_{table}")
 
 
 class Database:
@@ -115,7 +144,8 @@ class Database:
         conn.execute("BEGIN IMMEDIATE")  # workers opening the file together: one of them builds it
         try:
             found = conn.execute("PRAGMA user_version").fetchone()[0]
-            if found != SCHEMA_VERSION:
+            carried = _carry_out(conn, MIGRATIONS[found]) if found in MIGRATIONS else []
+            if found != SCHEMA_VERSION and not carried:
                 tables = [
                     r[0]
                     for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -125,10 +155,12 @@ class Database:
                     log.warning("%s: made by another version (schema %s); starting it afresh", self.path, found)
                 for table in tables:
                     conn.execute(f"DROP TABLE {table}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             for statement in SCHEMA.split(";"):  # every statement is IF NOT EXISTS: a new index reaches old files
                 if statement.strip():
                     conn.execute(statement)
+            _carry_in(conn, carried)
+            if found != SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -153,6 +185,7 @@ class Database:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 

@@ -18,6 +18,7 @@ import atexit
 import hashlib
 import json
 import logging
+import multiprocessing.util
 import os
 import sqlite3
 import threading
@@ -149,6 +150,9 @@ class Journal:
             ref = weakref.ref(self)
             threading.Thread(target=_writer_loop, args=(ref,), name="journal-writer", daemon=True).start()
             atexit.register(_flush_at_exit, ref)
+            # A worker process started by multiprocessing (granian's) ends with os._exit, which skips atexit
+            # but runs multiprocessing's own finalizers first.
+            multiprocessing.util.Finalize(self, _flush_at_exit, args=(ref,), exitpriority=10)
 
     def flush(self) -> int:
         """Store this process's queued entries now; how many there were."""

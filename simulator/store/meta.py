@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import datetime
 
 from simulator.domain.clock import ClockSetting
@@ -100,8 +101,8 @@ class Meta:
         """Reserve ``key`` for the call about to be carried out: False when another call already holds it."""
         with self.db.write() as conn:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO control_replies(key, status, content_type, body) VALUES (?, ?, '', x'')",
-                (key, self.PENDING),
+                "INSERT OR IGNORE INTO control_replies(key, status, content_type, body, at) VALUES (?, ?, '', x'', ?)",
+                (key, self.PENDING, time.time()),
             )
             return cur.rowcount == 1
 

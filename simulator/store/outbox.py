@@ -6,6 +6,12 @@ notification at once, and a worker killed mid-delivery leaves a lease that expir
 A success is recorded in the statement that ends the lease; a failure sends the notification behind the rest of
 the queue (Toluna retries a failed one after the others) with a growing delay, and gives it up after the panel's
 number of attempts. An explicit resend makes a new delivery of the same document and keeps the history.
+
+A notification carries everything its delivery needs (URL, headers, body, attempts, delays, timeout), so loading
+or resetting a scenario leaves the outbox alone: what is pending is still delivered, and ids are never reused
+(``AUTOINCREMENT``). A load starts a new *run*: listings and waits without ``ids`` (or ``after``) see the current
+run only, and pending notifications from before are counted as carried over. Delivered and given-up ones go by
+retention only (``retention``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from .db import Database
 
 LEASE_SECONDS = 30.0
 MAX_DELAY = 60.0
+#: Meta key: the last notification id of the runs before the latest scenario load or reset.
+RUN_FROM = "outbox_run_from"
+_CURRENT_RUN = f"id > COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{RUN_FROM}'), 0)"
 _COLUMNS = (
     "id, kind, panel_guid, url, format, content_type, headers, body, created_at, status, attempts, next_at, "
     "delivered_at, resend_of, subject, max_attempts, retry_seconds, timeout"
@@ -195,11 +204,26 @@ class Outbox:
             )
             return cur.rowcount
 
+    @staticmethod
+    def start_run(conn: sqlite3.Connection) -> None:
+        """Inside a scenario load: notifications queued from now on form the current run; nothing is removed."""
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) "
+            "VALUES (?, (SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) FROM outbox))",
+            (RUN_FROM,),
+        )
+
     def last_id(self) -> int:
         return int(self.db.read("SELECT COALESCE(MAX(id), 0) FROM outbox")[0][0])
 
     def pending(self) -> int:
-        return int(self.db.read("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0])
+        """Pending notifications of the current run."""
+        return int(self.db.read(f"SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND {_CURRENT_RUN}")[0][0])
+
+    def carried_over(self) -> int:
+        """Pending notifications queued before the latest scenario load or reset (still being delivered)."""
+        sql = f"SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND NOT {_CURRENT_RUN}"
+        return int(self.db.read(sql)[0][0])
 
     def list(
         self,
@@ -211,7 +235,11 @@ class Outbox:
         ids: list[int] | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
+        """Oldest first; the current run's only unless ``ids`` or ``after`` (ids are never reused: they name
+        notifications of any run)."""
         where, params = [], []
+        if not ids and after is None:
+            where.append(_CURRENT_RUN)
         for column, value in (("status", status), ("kind", kind), ("panel_guid", panel)):
             if value is not None:
                 where.append(f"{column} = ?")
