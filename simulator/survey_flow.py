@@ -213,11 +213,11 @@ class SurveyFlow:
 
     # --- an outcome ---------------------------------------------------------------------------------------
     def finish(self, token: str, outcome_key: str, ref: str | None, base_url: str) -> Step:
-        outcome = OUTCOMES[outcome_key]
         visit = self.store.visits.get(ref) if ref else None
         found = self.store.members.invite(token)
         if visit is None or found is None or not visit.open or visit.token != token:
             return Step(visit, note="no open visit for this link and session")
+        outcome = OUTCOMES[outcome_key]  # known here: only an unknown token leaves ``auto`` unresolved
         invite = found[0]
         snap = self.store.inventory.snapshot()
         panel = snap.panels.get(invite.panel_guid)

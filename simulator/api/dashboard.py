@@ -12,6 +12,7 @@ from simulator.domain.model import Panel
 from .context import arg, backend, base_url
 from .errors import json_response
 from .journaling import note
+from .limits import json_body
 
 bp = Blueprint("dashboard", __name__, url_prefix="/IntegratedPanelService/api")
 
@@ -57,10 +58,12 @@ def next_profile_url() -> Response:
 
 @bp.post("/Surveys/RegisterMemberAndGetSurveys")
 def register_and_get_surveys() -> Response:
-    doc = request.get_json(silent=True)
+    doc = json_body()
     info = doc.get("NewIPMemberInfo") if isinstance(doc, dict) else None
     code = info.get("MemberCode") if isinstance(info, dict) else None
     guid = info.get("PartnerGUID") if isinstance(info, dict) else None
     note("register_and_get_surveys", str(guid or "").lower() or None, str(code) if code else None)
+    if isinstance(info, dict) and not isinstance(guid, str):
+        raise BadRequestError("NewIPMemberInfo.PartnerGUID is required.")
     _, _, surveys = backend().register_and_get_surveys(doc, base_url())
     return json_response(surveys)

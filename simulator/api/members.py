@@ -11,6 +11,7 @@ from simulator.domain.errors import BadRequestError
 from .context import arg, backend
 from .errors import json_response
 from .journaling import note
+from .limits import json_body
 
 bp = Blueprint("members", __name__, url_prefix="/IntegratedPanelService/api")
 VERSION = "application/json;version=2.0"
@@ -26,7 +27,7 @@ def _require_v2() -> None:
 
 
 def _write(update: bool) -> Response:
-    doc = request.get_json(silent=True)
+    doc = json_body()
     code = doc.get("MemberCode") if isinstance(doc, dict) else None
     guid = doc.get("PartnerGUID") if isinstance(doc, dict) else None
     note("member_update" if update else "member_add", str(guid or "").lower() or None, str(code) if code else None)

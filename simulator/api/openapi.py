@@ -1,4 +1,7 @@
-"""``/openapi.json``: an OpenAPI 3.1 document built from the same JSON Schemas the tests validate against."""
+"""``/openapi.json``: an OpenAPI 3.1 document of every route the sandbox serves, built from the same JSON Schemas
+the tests validate against. The paths live in ``openapi_es`` (External Sample, Settings), ``openapi_partner``
+(member management, dashboard, reference data, reports), ``openapi_pages`` (the member's pages) and
+``openapi_control`` (``/_sandbox``)."""
 
 from __future__ import annotations
 
@@ -8,115 +11,62 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from simulator import __version__
 from simulator.schemas import load
 
+from . import openapi_control, openapi_es, openapi_pages, openapi_partner
 from .errors import JSON_TYPE
 
 bp = Blueprint("openapi", __name__)
 
+#: The schema files whose ``$defs`` become ``components/schemas`` (names are unique across them).
+SCHEMA_FILES = ("toluna", "partner", "control", "sandbox")
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-_ERRORS = {
-    "400": _json("EsError", "Refused: Result and ResultCode say why"),
-    "403": _json("Message", "Forbidden: invalid API_AUTH_KEY"),
-    "500": _json("Message", "Internal error"),
+SECURITY_SCHEMES = {
+    "ApiAuthKey": {"type": "apiKey", "in": "header", "name": "API_AUTH_KEY", "description": "External Sample"},
+    "PartnerAuthKey": {"type": "apiKey", "in": "header", "name": "PARTNER_AUTH_KEY", "description": "Reference data"},
+    "SandboxToken": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Sandbox-Token",
+        "description": "The control API's admin token, for clients other than loopback ones",
+    },
 }
-_KEY = [{"ApiAuthKey": []}]
 
 
-def _param(name: str, where: str, schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required, "schema": schema}
-
-
-_GUID = _param("panelGuid", "path", {"type": "string", "format": "uuid"})
-_QUOTA = _param("quotaId", "path", {"type": "integer"})
-_MEMBER = _param("memberCode", "path", {"type": "string"})
-
-
-def _op(summary: str, params: list, ok: dict[str, Any], body: str | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "security": _KEY,
-        "parameters": params,
-        "responses": {"200": ok, **_ERRORS},
-    }
-    if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
-    return op
+def _components() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for name in SCHEMA_FILES:
+        defs = load(name)["$defs"]
+        clash = schemas.keys() & defs.keys()
+        if clash:
+            raise ValueError(f"{name}.json redefines {sorted(clash)}")
+        schemas.update(defs)
+    text = json.dumps(schemas).replace('"#/$defs/', '"#/components/schemas/')
+    return json.loads(text)
 
 
 def _paths() -> dict[str, Any]:
-    es = "/IPExternalSamplingService/ExternalSample/{panelGuid}"
-    return {
-        f"{es}/Quotas": {
-            "get": _op(
-                "GetQuotas: open surveys and quotas for the panel",
-                [_GUID, _param("includeRoutables", "query", {"type": "boolean", "default": True}, False)],
-                _json("GetQuotasResponse", "The inventory"),
-            )
-        },
-        f"{es}/{{memberCode}}/Invite/{{quotaId}}": {
-            "get": _op(
-                "GenerateInvite: an invite for a sampled member",
-                [_GUID, _MEMBER, _QUOTA],
-                _json("InviteResponse", "The invite"),
-            )
-        },
-        f"{es}/{{memberCode}}/Invites": {
-            "post": _op(
-                "Bulk invites: up to 100 quotas for one member",
-                [_GUID, _MEMBER],
-                _json("BulkInvitesResponse", "One result per quota"),
-                body="BulkInvitesRequest",
-            )
-        },
-        f"{es}/Recontact/{{quotaId}}/MemberCodes": {
-            "get": _op(
-                "GetRecontactMembersForQuota: recontact-eligible member codes, paged",
-                [
-                    _GUID,
-                    _QUOTA,
-                    _param("maxResults", "query", {"type": "integer", "minimum": 1, "maximum": 10000}, False),
-                    _param("lastMemberCodeReceived", "query", {"type": "string"}, False),
-                ],
-                _json("RecontactResponse", "One page"),
-            )
-        },
-        f"{es}/QuotaStatus/{{quotaId}}": {
-            "get": _op(
-                "Get Quota Details: one quota whether or not GetQuotas lists it",
-                [_GUID, _QUOTA],
-                _json("QuotaStatusResponse", "The quota"),
-            )
-        },
-        "/IntegratedPanelService/api/Settings": {
-            "get": _op(
-                "Get Settings: the panel's settings list",
-                [_param("partnerGUID", "query", {"type": "string", "format": "uuid"})],
-                _json("SettingsResponse", "The settings"),
-            )
-        },
-    }
+    out: dict[str, Any] = {}
+    for module in (openapi_es, openapi_partner, openapi_pages, openapi_control):
+        for route, item in module.paths().items():
+            if route in out:
+                raise ValueError(f"{route} is documented twice")
+            out[route] = item
+    return out
 
 
 @cache
 def document() -> dict[str, Any]:
-    defs = json.loads(json.dumps(load("toluna")["$defs"]).replace("#/$defs/", "#/components/schemas/"))
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Toluna Integrated Panel sandbox", "version": "1.0"},
-        "paths": _paths(),
-        "components": {
-            "schemas": defs,
-            "securitySchemes": {"ApiAuthKey": {"type": "apiKey", "in": "header", "name": "API_AUTH_KEY"}},
+        "info": {
+            "title": "Toluna Integrated Panel sandbox",
+            "version": __version__,
+            "description": "Every route the sandbox serves, with the answers it really gives.",
         },
+        "paths": _paths(),
+        "components": {"schemas": _components(), "securitySchemes": SECURITY_SCHEMES},
     }
 
 

@@ -14,6 +14,7 @@ from simulator.domain.reference import FROM_PROFILE, ReferenceData, question_to_
 from .context import backend
 from .errors import json_response
 from .journaling import note
+from .limits import json_body
 
 bp = Blueprint("reference_data", __name__, url_prefix="/IPUtilityService/ReferenceData")
 MAX_CULTURES = 5
@@ -68,7 +69,7 @@ def _since(body: dict[str, Any]) -> datetime | None:
 
 @bp.post("/QuestionsAndAnswersData")
 def questions_and_answers() -> Response:
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise BadRequestError("Send a JSON body with CultureIDs (at most 5) and the optional filters.")
     cultures = _ids(body, "CultureIDs")

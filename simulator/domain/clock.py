@@ -13,6 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
+#: The instants the sandbox clock may show: far enough inside ``datetime``'s years that date arithmetic on them
+#: (ages, cache expiry, a week of history) cannot overflow.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
 
 def parse_instant(text: str, now: datetime | None = None) -> datetime:
     """ISO-8601 (a trailing ``Z`` allowed; naive means UTC), or relative to ``now``: ``now``, ``-2d``, ``-3h``,
@@ -50,6 +55,11 @@ def parse_date(text: str, today: date) -> date:
     return date(year, month + 1, day) + timedelta(days=days)
 
 
+class ClockRangeError(ValueError):
+    def __init__(self) -> None:
+        super().__init__(f"The sandbox clock stays between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}.")
+
+
 @dataclass(slots=True, frozen=True)
 class ClockSetting:
     frozen_at: datetime | None = None
@@ -68,8 +78,21 @@ class ClockSetting:
 
     def advance(self, seconds: float) -> ClockSetting:
         if self.frozen_at is not None:
-            return ClockSetting(frozen_at=self.frozen_at + timedelta(seconds=seconds))
-        return ClockSetting(offset_seconds=self.offset_seconds + seconds)
+            try:
+                return ClockSetting(frozen_at=self.frozen_at + timedelta(seconds=seconds)).checked()
+            except (OverflowError, ValueError):
+                raise ClockRangeError() from None
+        return ClockSetting(offset_seconds=self.offset_seconds + seconds).checked()
+
+    def checked(self) -> ClockSetting:
+        """This setting, or a ``ClockRangeError`` when its clock would leave ``EARLIEST`` .. ``LATEST``."""
+        try:
+            now = self.now()
+        except (OverflowError, ValueError):  # an offset too large for a timedelta, or not a number
+            raise ClockRangeError() from None
+        if not EARLIEST <= now <= LATEST:
+            raise ClockRangeError()
+        return self
 
     def to_dict(self, wall: datetime | None = None) -> dict[str, object]:
         return {

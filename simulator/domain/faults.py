@@ -46,6 +46,9 @@ class FaultRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> FaultRule:
+        """A rule from its fields; a ``ValueError`` names the first one out of the bounds a scenario file's fault
+        rules have (``scenario.json``)."""
+        _check(d)
         code = d.get("result_code")
         return cls(
             route=str(d.get("route", "any")),
@@ -58,3 +61,30 @@ class FaultRule:
             drop_connection=bool(d.get("drop_connection", False)),
             times=d.get("times"),  # type: ignore[arg-type]
         )
+
+
+#: Each field's type and bounds, as ``scenario.json`` has them for a scenario file's fault rules.
+FIELDS: dict[str, tuple[type, int | None, int | None]] = {
+    "panel_guid": (str, None, None),
+    "member_code": (str, None, None),
+    "quota_id": (int, None, None),
+    "result_code": (int, None, None),
+    "http_status": (int, 400, 599),
+    "latency_ms": (int, 0, 120_000),
+    "drop_connection": (bool, None, None),
+    "times": (int, 1, None),
+}
+
+
+def _check(d: dict[str, object]) -> None:
+    route = d.get("route", "any")
+    if route not in ("any", *ROUTES):
+        raise ValueError(f"route is one of any, {', '.join(ROUTES)}; got {route!r}")
+    for name, (kind, low, high) in FIELDS.items():
+        value = d.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ValueError(f"{name} is {'a whole number' if kind is int else kind.__name__}; got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):  # type: ignore[operator]
+            raise ValueError(f"{name} is from {low} to {high if high is not None else 'any'}; got {value!r}")

@@ -97,8 +97,12 @@ def _answers(doc: dict[str, Any]) -> dict[int, list[tuple[int, str | None]]] | N
     return None
 
 
+_WHOLE = re.compile(r"\s*-?[0-9]+\s*", re.ASCII)
+
+
 def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
+    """ASP.NET's int binding: a number, or text of ASCII digits (``str.isdigit`` would also pass ``"²"``)."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not _WHOLE.fullmatch(str(value)):
         raise RegistrationError(f"The value '{value}' is not valid for {name}: use a whole number.")
     return int(value)
 

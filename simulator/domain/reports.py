@@ -83,9 +83,9 @@ def parse_time(text: str | None, name: str) -> datetime:
         raise ReportError(f"{name} is required (format YYYY-MM-DD HH:MM:SS, UTC).")
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that takes it out of years 1 to 9999 in UTC
         raise ReportError(f"The value '{text}' is not valid for {name}: use YYYY-MM-DD HH:MM:SS (UTC).") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def date_range(start_text: str | None, end_text: str | None) -> tuple[datetime, datetime]:
