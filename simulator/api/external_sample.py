@@ -18,7 +18,8 @@ from simulator.domain.model import Panel
 from .context import arg, backend, base_url
 from .errors import JSON_TYPE, json_response
 from .fast_quotas import cache_note, include_routables
-from .gates import INT32_MAX, es_gate, member_code_from, quota_id_from
+from .gates import INT32_MAX, es_gate, member_code_from, quota_id_from, whole_number
+from .limits import json_body
 
 PREFIXES = ("/IPExternalSamplingService/ExternalSample", "/ExternalSample")
 MAX_BULK_QUOTAS = 100
@@ -72,7 +73,7 @@ def bulk_invites(panel_guid: str, member_code: str) -> Response:
 
 
 def _bulk_quota_ids() -> list[int]:
-    body = request.get_json(silent=True)
+    body = json_body()
     ids = body.get("QuotaIDs") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not ids or not all(type(i) is int and 0 <= i <= INT32_MAX for i in ids):
         raise BadRequestError('The body must be {"QuotaIDs": [QuotaID, ...]} with at least one integer QuotaID.')
@@ -102,9 +103,8 @@ def recontact_members(panel_guid: str, quota_id: str) -> Response:
 def _max_results(text: str | None) -> int:
     if text is None or text.strip() == "":
         return RECONTACT_DEFAULT_PAGE
-    try:
-        value = int(text)
-    except ValueError:
+    value = whole_number(text)
+    if value is None:
         value = -1
     if not 1 <= value <= RECONTACT_MAX_PAGE:
         raise BadRequestError(
