@@ -8,7 +8,7 @@ PORT ?= 8080
 SCENARIO ?= fixtures/scenarios/default.yaml
 DB ?= .sandbox/sandbox.db
 
-.PHONY: install run test test-slow mutants bench lint clean browser
+.PHONY: install run test test-slow mutants fuzz soak bench lint clean browser
 
 install: $(STAMP)
 
@@ -36,6 +36,16 @@ test-slow: install
 mutants: install
 	$(BIN)/python -m tests.conformance.kill_matrix -j $(TEST_WORKERS)
 
+# The long fuzz run: schemathesis over every operation of /openapi.json, on a fresh real server (make test runs a slice).
+FUZZ_CASES ?= 4000
+fuzz: install
+	$(BIN)/python -m tests.fuzz --cases $(FUZZ_CASES) $(FUZZ_ARGS)
+
+# Ten minutes of partner traffic, notifications, timeline events, faults and reloads: memory, database size and rows
+# must stay flat, and no pending notification may be lost.
+soak: install
+	$(BIN)/python -m bench.soak --minutes 10 $(SOAK_ARGS)
+
 # The page tests drive Debian's chromium through Playwright (never a downloaded browser).
 browser:
 	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null 2>&1 || \
@@ -46,10 +56,13 @@ bench: install
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || \
 		echo "wrk not installable here: the benchmarks fall back to a Python load generator"
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq nginx-light >/dev/null 2>&1) || \
+		echo "nginx not installable here: GetQuotas is measured against the in-memory baseline only"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache
+	rm -rf $(VENV) .sandbox .pytest_cache .ruff_cache .hypothesis

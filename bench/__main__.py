@@ -20,6 +20,7 @@ from bench import common
 BENCHMARKS = {
     "sampling": "bench.bench_sampling",
     "getquotas": "bench.bench_getquotas",
+    "slow_clients": "bench.bench_slow_clients",
     "invite": "bench.bench_invite",
     "recontact": "bench.bench_recontact",
     "notify": "bench.bench_notify",

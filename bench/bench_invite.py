@@ -7,7 +7,7 @@ inventory with a generated population, finds (member, quota) pairs that pass the
 them in turn, so the first pass over the pairs writes an invite per request. The load comes in one-second
 slots with fresh connections (``common.alternate``), so no single split of keep-alive connections between
 the two workers decides the figure. A target in requests per second depends on the machine, so beside
-it runs a reference: the same gunicorn options returning an invite body from memory, timed in turn.
+it runs a reference: the same server options returning an invite body from memory, timed in turn.
 
 Pairs are found in-process with the sandbox's own ``decide`` on the freshly loaded scenario (no history yet,
 so an empty ``History`` is exactly what the server will see). Only one quota per member and survey is taken:
@@ -142,8 +142,8 @@ def _report(body: common.Body, r: Run, args: argparse.Namespace, machine: str) -
     common.heading(f"GenerateInvite: {body.describe()}")
     common.facts(
         [
-            ("server", f"toluna-sandbox serve, {common.WORKERS} workers x {common.THREADS} threads (gthread)"),
-            ("reference", "the same gunicorn options returning an invite body from memory, timed in turn"),
+            ("server", f"toluna-sandbox serve, {common.WORKERS} workers x {common.THREADS} threads (granian)"),
+            ("reference", "the same server options returning an invite body from memory, timed in turn"),
             ("load", f"{common.generator_label(args.connections, args.duration)} per server in 1 s slots"),
             ("sandbox slots", common.slot_rates(r.slots)),
             ("reference slots", common.slot_rates(r.reference_slots)),

@@ -226,7 +226,7 @@ def cpu_seconds(pids: Sequence[int]) -> float:
 
 
 def process_tree(pid: int) -> list[int]:
-    """A gunicorn master and its workers."""
+    """A server's main process and its workers."""
     with contextlib.suppress(OSError):
         return [pid, *(int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
     return [pid]
@@ -713,7 +713,7 @@ def _report(body: common.Body, r: Run, args: argparse.Namespace, machine: str) -
             ("receiver", "http.server (threaded, keep-alive) in its own process: 200 at once, arrivals recorded"),
             (
                 "server",
-                f"toluna-sandbox serve, N workers x {common.THREADS} threads (gthread), a dispatcher per worker "
+                f"toluna-sandbox serve, N workers x {common.THREADS} threads (granian), a dispatcher per worker "
                 f"({CONCURRENCY} concurrent deliveries, requests.Session)",
             ),
             (

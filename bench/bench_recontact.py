@@ -195,7 +195,7 @@ def _report(body: common.Body, results: list[ListResult], args: argparse.Namespa
     common.heading(f"Recontact pages of {PAGE:,} codes: {body.describe()}")
     common.facts(
         [
-            ("server", f"toluna-sandbox serve, {common.WORKERS} workers x {common.THREADS} threads (gthread)"),
+            ("server", f"toluna-sandbox serve, {common.WORKERS} workers x {common.THREADS} threads (granian)"),
             ("load", f"{common.generator_label(1, args.duration)} per list in 1 s slots, pages in turn"),
             ("runs", "every list served at once, timed in turn from the smallest to the largest and back"),
             *((f"{_short(r.built.size)} slots", common.slot_rates(r.slots)) for r in results),

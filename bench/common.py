@@ -145,7 +145,7 @@ def http_get(base_url: str, path: str, timeout: float = 30) -> tuple[int, bytes]
 
 @dataclass
 class Server:
-    """A server process on loopback; ``stop`` ends it (and only it: gunicorn's master takes its workers)."""
+    """A server process on loopback; ``stop`` ends it (and only it: the server's main process takes its workers)."""
 
     base_url: str
     process: subprocess.Popen[bytes]
@@ -183,7 +183,7 @@ def _launch(args: Callable[[int], list[str]], log: Path, ready_path: str, timeou
 
 @contextlib.contextmanager
 def sandbox_server(scenario: Path, db: Path, workers: int = WORKERS, threads: int = THREADS) -> Iterator[Server]:
-    """``toluna-sandbox serve`` itself (gunicorn, gthread, header_map=dangerous), as a partner would run it."""
+    """``toluna-sandbox serve`` itself (granian, WSGI workers), as a partner would run it."""
 
     def args(port: int) -> list[str]:
         return [
@@ -226,7 +226,7 @@ def _has_open(pid: int, path: Path) -> bool:
 
 @contextlib.contextmanager
 def static_server(body_file: Path, workers: int = WORKERS, threads: int = THREADS) -> Iterator[Server]:
-    """The baseline: the sandbox's gunicorn configuration serving a WSGI app that only returns fixed bytes."""
+    """The baseline: the sandbox's server configuration serving a WSGI app that only returns fixed bytes."""
 
     def args(port: int) -> list[str]:
         call = f"serve_static({str(body_file)!r}, {port}, {workers}, {threads})"
@@ -239,28 +239,86 @@ def static_server(body_file: Path, workers: int = WORKERS, threads: int = THREAD
         server.stop()
 
 
-def serve_static(body_file: str, port: int, workers: int, threads: int) -> None:
-    """Run in the baseline's process: ``server_options`` is the very configuration ``serve`` uses."""
-    from gunicorn.app.base import BaseApplication
+#: The environment variable naming the file the baseline serves (read by each of its worker processes).
+STATIC_BODY_VARIABLE = "TOLUNA_BENCH_STATIC_BODY"
 
-    from simulator.server import server_options
 
-    body = Path(body_file).read_bytes()  # read once, before the workers fork
+def static_app() -> Callable[..., Any]:
+    """The baseline's WSGI app, built in each worker: the file's bytes, read once, for every request."""
+    body = Path(os.environ[STATIC_BODY_VARIABLE]).read_bytes()
     headers = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))]
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         start_response("200 OK", headers)
         return [body]
 
-    class StaticServer(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in server_options(HOST, port, workers, threads).items():
-                self.cfg.set(key, value)
+    return app
 
-        def load(self) -> Callable[..., Any]:
-            return app
 
-    StaticServer().run()
+def serve_static(body_file: str, port: int, workers: int, threads: int) -> None:
+    """Run in the baseline's process: ``build_server`` is the very configuration ``serve`` uses."""
+    from simulator.server import build_server
+
+    os.environ[STATIC_BODY_VARIABLE] = body_file
+    build_server("bench.common:static_app", HOST, port, workers, threads).serve()
+
+
+NGINX_CONF = """{user}worker_processes {workers};
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    keepalive_requests 100000;
+    server {{
+        listen {host}:{port};
+        location / {{
+            default_type "application/json; charset=utf-8";
+            root {root};
+            try_files /{name} =404;
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx_server(body_file: Path, workers: int = WORKERS) -> Iterator[Server | None]:
+    """A peer baseline: nginx serving the same bytes from a file (None when nginx is not installed)."""
+    nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if nginx is None:
+        yield None
+        return
+    conf_dir = body_file.parent / "nginx"
+    conf_dir.mkdir(exist_ok=True)
+
+    def args(port: int) -> list[str]:
+        conf = conf_dir / "nginx.conf"
+        conf.write_text(
+            NGINX_CONF.format(
+                # started as root, nginx's workers would run as nobody, who cannot read the run's private directory
+                user="user root;\n" if os.geteuid() == 0 else "",
+                workers=workers,
+                tmp=conf_dir,
+                host=HOST,
+                port=port,
+                root=body_file.parent,
+                name=body_file.name,
+            )
+        )
+        return ["-c", f"import os; os.execv({nginx!r}, [{nginx!r}, '-e', 'stderr', '-c', {str(conf)!r}])"]
+
+    server = _launch(args, conf_dir / "nginx.log", "/")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def warm_up(base_url: str, paths: Sequence[str], requests: int) -> None:

@@ -12,9 +12,13 @@ from typing import Any
 
 import requests
 
+from simulator.api.admin import ENV as ADMIN_TOKEN_ENV
+from simulator.api.admin import generate_token, is_loopback_host, token_headers
+from simulator.api.limits import DEFAULTS as INPUT_LIMITS
 from simulator.domain.errors import ScenarioError
 from simulator.scenario.loader import load_file
 from simulator.store import Store
+from simulator.store.retention import DEFAULT_LIMITS
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 Command = Callable[[argparse.Namespace], int]
@@ -23,13 +27,23 @@ Command = Callable[[argparse.Namespace], int]
 def cmd_serve(args: argparse.Namespace) -> int:
     from simulator.server import serve
 
+    new_token = not args.admin_token
+    if new_token:
+        args.admin_token = generate_token()
+    if not is_loopback_host(args.host):
+        print(
+            f"toluna-sandbox: warning: --host {args.host} is not loopback: other machines can reach this sandbox "
+            "(the Toluna routes and the survey pages answer anyone; the control API asks them for the admin token).",
+            file=sys.stderr,
+        )
     store = Store(args.db)
     try:
         if args.scenario:
             scenario = load_file(args.scenario)
             if args.reset or store.meta.get("scenario_digest") != scenario.digest:
                 store.load(scenario, clear_journal=args.reset)
-                state = "loaded"
+                carried = store.outbox.carried_over()
+                state = "loaded" + (f" ({carried} pending notification(s) kept, still to deliver)" if carried else "")
             else:
                 state = "resumed (same scenario, state kept; --reset starts over)"
         elif store.meta.get("scenario_digest") is None:
@@ -37,25 +51,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
         else:
             state = "resumed"
-        _print_banner(store, args, state)
+        _print_banner(store, args, state, new_token=new_token)
     finally:
         store.close()
     serve(
         args.db,
-        args.host,
+        args.host.strip("[]"),
         args.port,
         args.workers,
         args.threads,
         PUBLIC_URL=args.public_url,
-        CONTROL_ALLOW_REMOTE=args.control_from_anywhere,
+        ADMIN_TOKEN=args.admin_token,
         TIMELINE_SECONDS=1.0,
         DISPATCH=True,
+        RETENTION_SECONDS=args.prune_seconds,
+        KEEP_JOURNAL=args.keep_journal,
+        KEEP_OUTBOX=args.keep_outbox,
+        KEEP_DAYS=args.keep_days,
+        MAX_BODY_BYTES=args.max_body_bytes,
+        MAX_UPLOAD_BYTES=args.max_upload_bytes,
+        MAX_JSON_DEPTH=args.max_json_depth,
     )
     return 0
 
 
-def _print_banner(store: Store, args: argparse.Namespace, state: str) -> None:
-    base = args.public_url or f"http://{args.host}:{args.port}"
+def local_url(host: str, port: int) -> str:
+    """Where this machine reaches a server bound to ``host``: a wildcard address as loopback, IPv6 in brackets."""
+    bare = host.strip("[]")
+    bare = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(bare, bare)
+    return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
+
+
+def _print_banner(store: Store, args: argparse.Namespace, state: str, new_token: bool = False) -> None:
+    base = args.public_url or local_url(args.host, args.port)
     snap = store.inventory.snapshot()
     print(f"toluna-sandbox: scenario '{store.meta.get('scenario_name')}' {state}; database {args.db}")
     print(f"  Base URL (IP_ES_URL = IP_CORE_URL = IP_REF_DATA_URL): {base}")
@@ -75,6 +103,8 @@ def _print_banner(store: Store, args: argparse.Namespace, state: str) -> None:
             f"{base}/IPExternalSamplingService/ExternalSample/{first.guid}/Quotas"
         )
     print(f"  Control API: {base}/_sandbox/scenario   OpenAPI: {base}/openapi.json")
+    shown = args.admin_token if new_token else f"as given (--admin-token or {ADMIN_TOKEN_ENV})"
+    print(f"  Admin token (header X-Sandbox-Token; the control API asks non-loopback clients for it): {shown}")
     sys.stdout.flush()
 
 
@@ -83,6 +113,7 @@ def control(
 ) -> dict:
     """A call to a running sandbox's control API; a refusal or no sandbox ends the command with its message."""
     query = urllib.parse.urlencode({k: v for k, v in (params or {}).items() if v is not None})
+    kw["headers"] = {**token_headers(getattr(args, "admin_token", None)), **kw.get("headers", {})}
     try:
         resp = requests.request(method, f"{args.url.rstrip('/')}/_sandbox/{path}?{query}", timeout=60, **kw)
     except requests.RequestException as exc:
@@ -132,9 +163,38 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    scenario = load_file(args.scenario)
+    """Every problem of the file, one a line (file: at path: problem. Fix: fix), then their count; exit 2."""
+    try:
+        scenario = load_file(args.scenario)
+    except ScenarioError as exc:
+        print("\n".join([*exc.lines(), exc.summary()]), file=sys.stderr)
+        return 2
     print(json.dumps(scenario.summary(), indent=2))
     return 0
+
+
+def add_sandbox_arguments(p: argparse.ArgumentParser, default_url: str = DEFAULT_URL) -> None:
+    """What a command that calls a running sandbox's control API takes: where it is, and its admin token."""
+    p.add_argument("--url", default=default_url, help=f"the sandbox (default {default_url})")
+    p.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=f"the sandbox's admin token, sent as X-Sandbox-Token (default: ${ADMIN_TOKEN_ENV}; loopback needs none)",
+    )
+
+
+class _Removed(argparse.Action):
+    """A flag that no longer exists: the command stops and says what to use instead."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=argparse.SUPPRESS)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any, **__: Any) -> None:
+        parser.error(
+            "--control-from-anywhere is gone: the control API answers any client that sends the admin token. "
+            f"Use --admin-token TOKEN (or {ADMIN_TOKEN_ENV}; without one, serve prints a new token at start), "
+            "with --host 0.0.0.0 (or ::) to be reachable; clients send the token in X-Sandbox-Token."
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,15 +202,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("serve", help="serve a scenario with the production server")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (:: for IPv6; default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--scenario", help="scenario file (YAML or JSON)")
     p.add_argument("--db", default=".sandbox/sandbox.db", help="SQLite file; state survives restarts")
     p.add_argument("--reset", action="store_true", help="reload the scenario even if the database holds it")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="Python threads per worker running requests (default 4)")
     p.add_argument("--public-url", help="base URL put in invite links (default: the request's host)")
-    p.add_argument("--control-from-anywhere", action="store_true", help="let non-loopback clients use /_sandbox")
+    p.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=f"the token non-loopback control API clients send in X-Sandbox-Token (default: ${ADMIN_TOKEN_ENV}; "
+        "without one, a new token is printed at start)",
+    )
+    p.add_argument("--control-from-anywhere", action=_Removed)
+    for flag, key, helptext in (
+        ("--max-body-bytes", "MAX_BODY_BYTES", "largest request body (413 past it)"),
+        ("--max-upload-bytes", "MAX_UPLOAD_BYTES", "largest body of POST /_sandbox/scenario and /_sandbox/reference"),
+        ("--max-json-depth", "MAX_JSON_DEPTH", "deepest JSON nesting a body may have (400 past it)"),
+    ):
+        p.add_argument(flag, type=int, default=INPUT_LIMITS[key], help=f"{helptext} (default %(default)s)")
+    keep = DEFAULT_LIMITS
+    p.add_argument("--keep-journal", type=int, default=keep.journal_entries, help="newest journal entries kept")
+    p.add_argument("--keep-outbox", type=int, default=keep.outbox_finished, help="finished notifications kept")
+    p.add_argument("--keep-days", type=float, default=keep.max_age_days, help="max age of those two, in days")
+    p.add_argument("--prune-seconds", type=float, default=10.0, help="how often retention runs (0: never)")
     p.set_defaults(func=cmd_serve)
 
     for name, func, helptext in (
@@ -158,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("explain", cmd_explain, "why GenerateInvite gives a member a result code"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--url", default=DEFAULT_URL, help=f"the sandbox (default {DEFAULT_URL})")
+        add_sandbox_arguments(p)
         p.add_argument("--panel", help="PanelGUID (needed when the sandbox has several panels)")
         p.add_argument("--member", required=name == "explain")
         p.add_argument("--quota", type=int, required=name == "explain")

@@ -74,7 +74,9 @@ class Sandbox:
             self.process.kill()
 
 
-def start_sandbox(tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, workers: int = 2) -> Sandbox:
+def start_sandbox(
+    tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, workers: int = 2, env: dict[str, str] | None = None
+) -> Sandbox:
     port = free_port()
     log = tmp / "server.log"
     cmd = [
@@ -92,7 +94,7 @@ def start_sandbox(tmp: Path, scenario: Path = DEFAULT_SCENARIO, *extra: str, wor
         str(workers),
         *extra,
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
     sandbox = Sandbox(f"http://127.0.0.1:{port}", process, log)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
+import re
 import time
 
 from flask import g, request
@@ -14,6 +13,9 @@ from simulator.domain.model import Panel
 
 from .context import backend
 from .journaling import note
+
+#: Set in a request's WSGI environ when a fault rule drops its connection without an answer (``server.py``).
+DROP_CONNECTION = "toluna_sandbox.drop_connection"
 
 
 class FaultStatusError(SandboxError):
@@ -52,21 +54,28 @@ def apply_faults(route: str, panel: str, member: str | None, quota: int | None) 
 
 
 def _drop_connection() -> None:
-    """Close the client's socket without an answer (only possible under the production server)."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    """Close the client's connection before a whole answer. The production server does it (``server.py``: the
+    response body fails before its first byte, so the client gets no status line, or one whose body never comes);
+    elsewhere, e.g. under a test client, the answer is a 500."""
+    request.environ[DROP_CONNECTION] = True
     raise FaultStatusError(500)
 
 
 INT32_MAX = 2**31 - 1  # Toluna's ids are .NET ints
 
 
+#: ASP.NET's int binding: ASCII digits only (Python's int() would also take "1_000" and non-ASCII digits).
+WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as ASP.NET binds an int parameter, or None when it would refuse it."""
+    return int(text) if WHOLE_NUMBER.fullmatch(text) else None
+
+
 def quota_id_from(text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
+    value = whole_number(text)
+    if value is None:
         value = -1
     if not 0 <= value <= INT32_MAX:
         raise EsResultError(ResultCode.NO_QUOTA_ID, f"{text[:40]!r} is not a QuotaID")

@@ -114,8 +114,10 @@ def test_a_dropped_connection(fresh_sandbox: Sandbox) -> None:
     import requests
 
     fresh_sandbox.control("POST", "faults", json={"route": "quota_status", "drop_connection": True})
-    with pytest.raises(requests.ConnectionError):
+    # The connection closes before an answer is whole: no status line at all, or one whose body never comes.
+    with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         fresh_sandbox.get(f"{ES}/{PANEL}/QuotaStatus/4200001")
+    assert fresh_sandbox.get(f"{ES}/{PANEL}/Quotas").status_code == 200  # only the rule's route is cut
 
 
 def test_state_survives_a_restart(tmp_path) -> None:
