@@ -63,16 +63,18 @@ class FaultRule:
         )
 
 
+INT32_MAX = 2**31 - 1  # Toluna's ids are .NET ints; a count beyond it is no count a run could use up
+
 #: Each field's type and bounds, as ``scenario.json`` has them for a scenario file's fault rules.
 FIELDS: dict[str, tuple[type, int | None, int | None]] = {
     "panel_guid": (str, None, None),
     "member_code": (str, None, None),
-    "quota_id": (int, None, None),
+    "quota_id": (int, 0, INT32_MAX),
     "result_code": (int, None, None),
     "http_status": (int, 400, 599),
     "latency_ms": (int, 0, 120_000),
     "drop_connection": (bool, None, None),
-    "times": (int, 1, None),
+    "times": (int, 1, INT32_MAX),
 }
 
 

@@ -317,6 +317,12 @@ BROKEN = [
     # Toluna's ids are Int32
     Broken("QuotaID beyond Int32", sub("QuotaID: 9", "QuotaID: 2147483648"), f"{QUOTA}.QuotaID", "beyond 2147483647"),
     Broken(
+        "fault rule times beyond Int32",
+        BASE + "faults:\n  - {route: invite, times: 24219032127573004910592}\n",
+        "faults[0].times",
+        "2147483647",
+    ),
+    Broken(
         "SurveyID beyond Int32", sub("SurveyID: 7", "SurveyID: 99999999999"), f"{SURVEY}.SurveyID", "beyond 2147483647"
     ),
     Broken("WaveID beyond Int32", sub("WaveID: 8", "WaveID: 4294967296"), f"{SURVEY}.WaveID", "beyond 2147483647"),
