@@ -15,28 +15,13 @@ from simulator.store.journal import Entry
 from simulator.store.outbox import Outgoing
 from simulator.store.retention import Limits, prune
 
+from .test_shared_state import entry as shared_entry
+
 NO_LIMITS = Limits(journal_entries=0, outbox_finished=0, max_age_days=0, replies=0, replies_max_age_hours=0)
 
 
 def entry(n: int, at: datetime, response: str = "{}") -> Entry:
-    return Entry(
-        at=at.isoformat(),
-        wall_at=at.isoformat(),
-        method="GET",
-        path=f"/x/{n}",
-        query="",
-        route="quotas",
-        panel_guid=None,
-        member_code=None,
-        quota_id=None,
-        status=200,
-        result_code=None,
-        duration_ms=1.0,
-        request_headers={},
-        request_body=None,
-        response_body=response,
-        response_length=len(response),
-    )
+    return shared_entry(response=response, at=at, path=f"/x/{n}")
 
 
 def journal_paths(store: Store) -> list[str]:

@@ -19,12 +19,14 @@ from simulator.store.journal import Entry
 FORK = multiprocessing.get_context("fork")
 
 
-def entry(route: str = "quotas", response: str = "{}") -> Entry:
+def entry(route: str = "quotas", response: str = "{}", at: datetime | None = None, path: str = "/x") -> Entry:
+    """A journal entry as a request leaves it (the store's tests build theirs here)."""
+    when = (at or datetime.now(UTC)).isoformat()
     return Entry(
-        at=datetime.now(UTC).isoformat(),
-        wall_at=datetime.now(UTC).isoformat(),
+        at=when,
+        wall_at=when,
         method="GET",
-        path="/x",
+        path=path,
         query="",
         route=route,
         panel_guid=None,
