@@ -28,6 +28,8 @@ from .app import create_app
 
 #: The environment variable that carries ``serve``'s settings to the worker processes.
 SETTINGS_VARIABLE = "TOLUNA_SANDBOX_SERVE"
+#: A worker that has not stopped this many seconds after the server was told to stop is killed.
+WORKERS_KILL_TIMEOUT_S = 5
 #: A request's headers must arrive within this many milliseconds, or the connection is closed.
 HEADER_READ_TIMEOUT_MS = 10_000
 
@@ -127,6 +129,9 @@ def build_server(target: str, host: str, port: int, workers: int, threads: int, 
         log_level="warning",  # type: ignore[arg-type]
         log_dictconfig=_log_config(),
         respawn_failed_workers=True,
+        # a worker told to stop while it is still starting may miss the signal: killed after this many seconds,
+        # so that stopping the server never leaves a worker behind, serving on the port
+        workers_kill_timeout=WORKERS_KILL_TIMEOUT_S,
         factory=factory,
     )
 

@@ -71,7 +71,7 @@ class Sandbox:
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            self.kill()  # the server and every worker it started
 
 
 def start_sandbox(

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.fuzz import fuzz, load_schema, ordered
 from tests.support import start_sandbox
 
-CASES_PER_OPERATION = 4
+CASES_PER_OPERATION = 3
 SEED = 20260115
 
 
