@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from simulator.cli_client import add_sandbox_arguments, control
 from simulator.domain.outcomes import BY_REASON
 
 #: trigger event -> (control API event, the arguments it takes)
@@ -33,7 +34,6 @@ def _show(notification: dict[str, Any]) -> list[str]:
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:
-    from simulator.cli import control
 
     body: dict[str, Any] = {}
     for name in EVENTS[args.event]:
@@ -58,7 +58,6 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from simulator.cli import control
 
     if args.action == "list":
         found = control(args, "outbox", {"status": args.status, "kind": args.kind, "limit": args.limit})
@@ -74,7 +73,6 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_import_reference(args: argparse.Namespace) -> int:
-    from simulator.cli import control
 
     text = Path(args.file).read_text(encoding="utf-8-sig")
     answer = control(args, "reference", method="POST", data=text.encode(), headers={"Content-Type": "application/json"})
@@ -83,7 +81,6 @@ def cmd_import_reference(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction, default_url: str) -> None:  # type: ignore[type-arg]
-    from simulator.cli import add_sandbox_arguments
 
     p = sub.add_parser("trigger", help="make an event happen now and show what the partner was told")
     events = p.add_subparsers(dest="event", required=True)

@@ -15,22 +15,36 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from simulator.domain import changes
-from simulator.domain.decisions import decide
+from simulator.domain.decisions import InviteRequest, decide
 from simulator.domain.endpages import custom_parameters, fill
 from simulator.domain.events import Event, VisitEnded
 from simulator.domain.events import changes as survey_changes
-from simulator.domain.model import Invite, Member, Panel, Survey, Visit
+from simulator.domain.model import Invite, Member, Panel, Quota, Survey, Visit
 from simulator.domain.outcome_rules import AUTO, choose
 from simulator.domain.outcomes import LINK_USED, OUTCOMES, REJECTIONS, RESTART, Outcome, PreStart, pre_start
 from simulator.domain.sampling import check_quota
 from simulator.notify.encryption import sign_redirect
 
 if TYPE_CHECKING:
-    from simulator.backend import Backend
+    from simulator.store import Store
+
+
+class Decisions(Protocol):
+    """What a member's visit asks of the sandbox: its store, the decision chain's input for an invite, and the
+    surveys a member may take now (``backend.Backend`` provides them)."""
+
+    store: Store
+
+    def invite_request(self, panel: Panel, member_code: str, quota_id: int) -> InviteRequest: ...
+
+    def eligible(
+        self, panel: Panel, member_code: str, skip_surveys: frozenset[int] = frozenset()
+    ) -> list[tuple[Survey, Quota]]: ...
+
 
 INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
 PROFILE_PATH = "/TrafficUI/MSCUI/Profilepage.aspx"
@@ -76,7 +90,7 @@ class Step:
 
 
 class SurveyFlow:
-    def __init__(self, backend: Backend, notify: Notifier) -> None:
+    def __init__(self, backend: Decisions, notify: Notifier) -> None:
         self.backend = backend
         self.store = backend.store
         self.notify = notify
