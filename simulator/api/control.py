@@ -35,6 +35,7 @@ from . import control_keys
 from .admin import require_admin
 from .context import backend, base_url
 from .errors import json_response
+from .gates import whole_number
 from .limits import ConfinedDir, file_name, json_body
 
 bp = Blueprint("control", __name__, url_prefix="/_sandbox")
@@ -112,9 +113,10 @@ ROW_ID = f"int(max={MAX_ROW})"
 
 
 def whole(text: str) -> int:
-    """A whole number from 0 to ``MAX_ROW``, or a ``ValueError`` (``"²"`` and ``"1e30"`` included)."""
-    value = int(text)
-    if not 0 <= value <= MAX_ROW:
+    """A whole number from 0 to ``MAX_ROW`` in ASCII digits, or a ``ValueError`` (``"²"``, ``"1_000"`` and ``"1e30"``
+    included)."""
+    value = whole_number(text)
+    if value is None or not 0 <= value <= MAX_ROW:
         raise ValueError(text)
     return value
 
@@ -338,7 +340,7 @@ def journal() -> Response:
     try:
         quota = whole(a["quota"]) if a.get("quota") else None
         after = whole(a["after"]) if a.get("after") else None
-        limit = max(1, min(int(a.get("limit", 100)), 10_000))
+        limit = max(1, min(whole(a.get("limit", "100")), 10_000))
     except ValueError:
         raise BadRequestError("quota, after and limit are whole numbers.") from None
     entries = backend().store.journal.query(
@@ -540,7 +542,7 @@ def outbox() -> Response:
     try:
         after = whole(a["after"]) if a.get("after") else None
         ids = [whole(i) for i in a.get("ids", "").split(",") if i.strip()]
-        limit = max(1, min(int(a.get("limit", 100)), 10_000))
+        limit = max(1, min(whole(a.get("limit", "100")), 10_000))
     except ValueError:
         raise BadRequestError("after, ids and limit are whole numbers.") from None
     store = backend().store

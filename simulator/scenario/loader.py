@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.domain import questions as qid
-from simulator.domain.clock import ClockSetting, parse_date, parse_instant
+from simulator.domain.clock import ClockRangeError, ClockSetting, parse_date, parse_instant
 from simulator.domain.codes import ResultCode
 from simulator.domain.cultures import country_id
 from simulator.domain.errors import Problem, ScenarioError
@@ -136,7 +136,11 @@ class _Builder:
         except _BAD_TIME:
             self.fail("clock.now", f"{c['now']!r} is not a time", "write e.g. 2026-01-15T12:00:00Z")
             return None
-        return ClockSetting().set_to(instant, frozen=bool(c.get("frozen", False)))
+        try:
+            return ClockSetting().set_to(instant, frozen=bool(c.get("frozen", False))).checked()
+        except ClockRangeError as exc:
+            self.fail("clock.now", f"{c['now']!r} is out of range: {exc}", "write a time between 1900 and 9000")
+            return None
 
     def _panels(self) -> list[Panel]:
         out, seen = [], set()

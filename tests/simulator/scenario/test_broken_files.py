@@ -207,6 +207,8 @@ BROKEN = [
     Broken("born in two years", sub("'1990-06-15'", "'+2y'"), "members[0].birth_date", "after the scenario's today"),
     Broken("born after today", sub("1990-06-15", "2999-01-01"), "members[0].birth_date", "after the scenario's today"),
     Broken("impossible clock", BASE + "clock: {now: '2026-13-01T00:00:00Z'}\n", "clock.now", "is not a time"),
+    Broken("clock past 9000", BASE + "clock: {now: '9500-01-01T00:00:00Z'}\n", "clock.now", "stays between 1900"),
+    Broken("clock before 1900", BASE + "clock: {now: '1850-01-01T00:00:00Z'}\n", "clock.now", "stays between 1900"),
     Broken(
         "age range backwards",
         sub("AnswerValues: [18-99]", "AnswerValues: [65-18]"),
