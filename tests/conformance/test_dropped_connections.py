@@ -56,13 +56,18 @@ def assert_ready_with_reports(code: int, reports: Path) -> None:
     assert "READY for go-live" in (reports / "r.html").read_text()
 
 
+def ready_through(flaky: FlakyProxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One whole run of the reference partner through the flaky network: READY, with every report written."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    assert_ready_with_reports(run_through(flaky, tmp_path), tmp_path)
+
+
 @pytest.mark.parametrize("attempt", range(QUICK_RUNS))
 def test_runs_through_a_flaky_network_are_ready(
     flaky: FlakyProxy, tmp_path: Path, attempt: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    assert_ready_with_reports(run_through(flaky, tmp_path), tmp_path)
+    ready_through(flaky, tmp_path, monkeypatch)
     counts = flaky.counts
     assert counts.dropped_before >= 1 and counts.dropped_after >= 1 and counts.idle_closed >= 10, counts
 
@@ -72,6 +77,4 @@ def test_runs_through_a_flaky_network_are_ready(
 def test_soak_runs_through_a_flaky_network_are_ready(
     flaky: FlakyProxy, tmp_path: Path, attempt: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    assert_ready_with_reports(run_through(flaky, tmp_path), tmp_path)
+    ready_through(flaky, tmp_path, monkeypatch)
