@@ -28,7 +28,7 @@ from pathlib import Path
 from bench import common
 from simulator.domain.decisions import History, InviteRequest, decide
 from simulator.scenario.model import Scenario
-from simulator.store import Store
+from simulator.store import Store, open_store
 
 TARGET = 1_500  # requests per second on 2 cores
 SEARCH_SECONDS = 15.0  # at most this long looking for pairs
@@ -74,7 +74,7 @@ def invite_path(member: str, quota: int) -> str:
 
 def count_rows(db: Path, table: str) -> int:
     """Rows in a table once the server has stopped: how many invites the run really wrote."""
-    store = Store(db)
+    store = open_store(db)
     try:
         return int(store.db.read(f"SELECT COUNT(*) FROM {table}")[0][0])
     finally:

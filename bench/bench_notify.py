@@ -66,12 +66,15 @@ from bench import common
 from simulator.domain.events import QuotaStatus
 from simulator.notify.routing import outgoing
 from simulator.scenario.importer import scenario_from_body, write_scenario
-from simulator.store import Store
-from simulator.store.outbox import LEASE_SECONDS, Outgoing
+from simulator.store import Store, open_store
+from simulator.store.records import Outgoing
+from simulator.store.sqlite.outbox import LEASE_SECONDS
 
 TARGET_RATE = 1_000  # delivered notifications per second, sustained
 TARGET_P50_MS = 50.0  # event to delivery
-CONCURRENCY = 8  # the dispatcher's concurrent deliveries per server worker (``Backend.start_dispatcher``)
+#: The benchmark reads every notification's row once the server is gone: retention must not prune any.
+KEEP_ALL = ("--keep-outbox", "0", "--keep-journal", "0")
+CONCURRENCY = 8  # the dispatcher's concurrent deliveries per server worker (``Notifications.start_dispatcher``)
 HOLD_SECONDS = 60.0  # how long the receiver keeps a held request unanswered at most
 CONTROL = "/_sandbox"
 TICK = 0.01  # the stream queues a transaction this often
@@ -267,7 +270,7 @@ def render(store: Store, count: int, url: str) -> list[Outgoing]:
 
 def queue_backlog(db: Path, count: int, url: str) -> float:
     """Queue ``count`` notifications (``render``) in one transaction; the seconds the transaction took."""
-    store = Store(db)
+    store = open_store(db)
     try:
         items = render(store, count, url)
         start = time.perf_counter()
@@ -282,7 +285,7 @@ def queue_stream(db: Path, url: str, rate: float, seconds: float) -> tuple[list[
     """Queue notifications at ``rate`` per second for ``seconds``, a transaction every ``TICK`` (as workers
     queueing events would, from this process: the dispatchers learn of it through the shared signal).
     The ids in sequence order and the seconds it took."""
-    store = Store(db)
+    store = open_store(db)
     try:
         items = render(store, int(rate * seconds), url)
         ids: list[int] = []
@@ -302,7 +305,7 @@ def outbox_rows(db: Path, ids: Sequence[int]) -> dict[int, tuple[str, float, flo
     """id -> (body, created_at, delivered_at, attempts), read once the server is gone."""
     if not ids:
         return {}
-    store = Store(db)
+    store = open_store(db)
     try:
         rows = store.db.read(
             "SELECT id, body, created_at, delivered_at, attempts FROM outbox WHERE id BETWEEN ? AND ?",
@@ -519,7 +522,7 @@ def run_workers(tmp: Path, body: common.Body, receiver: Receiver, workers: int, 
     store.close()
     base = baseline(receiver, workers, args.duration, sample, "requests")
     ceiling = baseline(receiver, workers, args.duration, sample, "http.client")
-    with common.sandbox_server(scenario, db, workers=workers) as server:
+    with common.sandbox_server(scenario, db, workers=workers, extra=KEEP_ALL) as server:
         before = receiver.count()
         ids, seconds = queue_stream(db, receiver.url("/stream"), args.rate, args.duration)
         wait_drained(server.base_url, timeout=60 + args.duration * 4)
@@ -646,7 +649,7 @@ def recovery(tmp: Path, body: common.Body, receiver: Receiver, args: argparse.Na
     for t, p, b in sorted(r for r in arrivals if r[0] >= restarted):
         firsts.setdefault(seq[(t, p, b)], t)
     bulk = [t for n, t in firsts.items() if n not in in_flight]
-    store = Store(db)
+    store = open_store(db)
     try:
         undelivered = int(store.db.read("SELECT COUNT(*) FROM outbox WHERE status != 'delivered'")[0][0])
     finally:

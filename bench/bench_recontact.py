@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import common
-from simulator.backend import RECONTACT_MAX_PAGE
 from simulator.scenario.model import RecontactList
+from simulator.services.inventory import RECONTACT_MAX_PAGE
 
 TARGET = 1.2  # the largest list's median page at most 1.2x the smallest's
 PAGE = RECONTACT_MAX_PAGE

@@ -33,8 +33,8 @@ from simulator.scenario.generate import generate_inventory
 from simulator.scenario.importer import read_body, scenario_from_body, write_scenario
 from simulator.scenario.loader import load_file
 from simulator.scenario.model import Scenario
-from simulator.store import Store
-from simulator.store.db import remove_database_files
+from simulator.store import Store, open_store
+from simulator.store.sqlite.db import remove_database_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,7 +103,7 @@ def load_store(scenario_path: Path, db_path: Path) -> tuple[Store, Scenario, flo
     """Load a scenario into a fresh database the way ``serve`` does; the server then resumes it as is."""
     start = time.perf_counter()
     scenario = load_file(scenario_path)
-    store = Store(db_path)
+    store = open_store(db_path)
     store.load(scenario)
     return store, scenario, time.perf_counter() - start
 
@@ -182,13 +182,16 @@ def _launch(args: Callable[[int], list[str]], log: Path, ready_path: str, timeou
 
 
 @contextlib.contextmanager
-def sandbox_server(scenario: Path, db: Path, workers: int = WORKERS, threads: int = THREADS) -> Iterator[Server]:
-    """``toluna-sandbox serve`` itself (granian, WSGI workers), as a partner would run it."""
+def sandbox_server(
+    scenario: Path, db: Path, workers: int = WORKERS, threads: int = THREADS, extra: Sequence[str] = ()
+) -> Iterator[Server]:
+    """``toluna-sandbox serve`` itself (granian, WSGI workers), as a partner would run it (``extra``: more options)."""
 
     def args(port: int) -> list[str]:
         return [
             *("-m", "simulator.cli", "serve", "--scenario", str(scenario), "--db", str(db), "--host", HOST),
             *("--port", str(port), "--workers", str(workers), "--threads", str(threads)),
+            *extra,
         ]
 
     server = _launch(args, db.with_suffix(".log"), "/_sandbox/health")

@@ -1,4 +1,5 @@
-"""``create_app``: the Flask application of one sandbox (one database file)."""
+"""``create_app``: the Flask application of one sandbox (one store). ``build_services`` is the one place where every
+service gets its collaborators; ``create_app`` hands each blueprint the services it uses."""
 
 from __future__ import annotations
 
@@ -6,10 +7,26 @@ from typing import Any
 
 from flask import Flask
 
-from simulator.backend import Backend
 from simulator.background import start_pruner, start_ticker
-from simulator.store import Store
-from simulator.store.retention import DEFAULT_LIMITS, Limits
+from simulator.services import Services
+from simulator.services.access import Access
+from simulator.services.dashboard import Dashboard
+from simulator.services.eligibility import Eligibility
+from simulator.services.explain import Explain
+from simulator.services.faults import FaultGate
+from simulator.services.inventory import Inventory
+from simulator.services.invites import Invites
+from simulator.services.journal import RequestJournal
+from simulator.services.members import Members
+from simulator.services.notifications import Notifications
+from simulator.services.replies import Replies
+from simulator.services.reports import Reports
+from simulator.services.survey_flow import SurveyFlow
+from simulator.services.timeline import Timeline
+from simulator.services.triggers import Triggers
+from simulator.services.world import World
+from simulator.store import Store, open_store
+from simulator.store.records import DEFAULT_LIMITS, Limits
 
 from .api import (
     control,
@@ -26,9 +43,39 @@ from .api import (
     settings,
 )
 from .api.fast_quotas import FastQuotas
+from .api.gates import note_fault
 from .api.limits import DEFAULTS as INPUT_LIMITS
 from .api.limits import RequestLimits
 from .api.routing import CaseInsensitiveRoutes, SegmentConverter
+
+
+def build_services(store: Store) -> Services:
+    """Every service of one sandbox, each given exactly the collaborators it uses."""
+    faults = FaultGate(store, on_applied=note_fault)
+    access = Access(store, faults)
+    eligibility = Eligibility(store)
+    notifications = Notifications(store)
+    flow = SurveyFlow(store, eligibility, notifications)
+    member_service = Members(store, access)
+    world = World(store, access, notifications)
+    return Services(
+        faults=faults,
+        access=access,
+        eligibility=eligibility,
+        inventory=Inventory(store, access),
+        invites=Invites(store, access, eligibility),
+        members=member_service,
+        dashboard=Dashboard(store, access, member_service, eligibility),
+        notifications=notifications,
+        flow=flow,
+        world=world,
+        timeline=Timeline(store, world, flow),
+        triggers=Triggers(store, access, world, flow, notifications),
+        explain=Explain(store, access, eligibility),
+        journal=RequestJournal(store),
+        replies=Replies(store),
+        reports=Reports(store, access),
+    )
 
 
 def create_app(store: Store | str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
@@ -50,36 +97,32 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
         app.config.update(test_config)
     app.url_map.merge_slashes = False
     app.url_map.converters["seg"] = SegmentConverter
-    if not isinstance(store, Store):
-        store = Store(store or ":memory:")
-    backend = app.extensions["toluna_sandbox"] = Backend(store)
+    if store is None or isinstance(store, str):
+        store = open_store(store or ":memory:")
+    services = app.extensions["toluna_sandbox"] = build_services(store)
     errors.register(app)
-    journaling.register(app)
+    journaling.register(app, services.journal)
     for prefix, name in zip(external_sample.PREFIXES, ("es", "es_legacy"), strict=True):
-        app.register_blueprint(external_sample.blueprint(prefix, name))
+        app.register_blueprint(external_sample.blueprint(prefix, name, services.inventory, services.invites))
     for prefix, name in zip(reports.PREFIXES, ("reports", "reports_typo"), strict=True):
-        app.register_blueprint(reports.blueprint(prefix, name))
-    blueprints = (
-        settings.bp,
-        dashboard.bp,
-        members.bp,
-        reference_data.bp,
-        control.bp,
-        landing.bp,
-        profile.bp,
-        openapi.bp,
-    )
-    for bp in blueprints:
-        app.register_blueprint(bp)
+        app.register_blueprint(reports.blueprint(prefix, name, services.reports))
+    app.register_blueprint(settings.blueprint(services.access))
+    app.register_blueprint(dashboard.blueprint(services.dashboard))
+    app.register_blueprint(members.blueprint(services.members))
+    app.register_blueprint(reference_data.blueprint(services.access))
+    app.register_blueprint(control.blueprint(services))
+    app.register_blueprint(landing.blueprint(services.flow))
+    app.register_blueprint(profile.blueprint(services.members))
+    app.register_blueprint(openapi.bp)
     if app.config["FAST_QUOTAS"]:
-        app.wsgi_app = FastQuotas(app.wsgi_app, backend)  # type: ignore[method-assign]
+        app.wsgi_app = FastQuotas(app.wsgi_app, services.inventory, services.journal)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
     app.wsgi_app = RequestLimits(app.wsgi_app, app)  # type: ignore[method-assign]
     if app.config["DISPATCH"]:
-        backend.start_dispatcher()
+        services.notifications.start_dispatcher()
     if app.config["TIMELINE_SECONDS"]:
-        start_ticker(backend, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "")
+        start_ticker(services.timeline, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "")
     if app.config["RETENTION_SECONDS"]:
         limits = Limits(app.config["KEEP_JOURNAL"], app.config["KEEP_OUTBOX"], app.config["KEEP_DAYS"])
-        start_pruner(backend, app.config["RETENTION_SECONDS"], limits)
+        start_pruner(store, app.config["RETENTION_SECONDS"], limits)
     return app

@@ -5,7 +5,7 @@ in that process (server workers each build their app after the fork):
   the clock over the control API fires what falls due at once); entries are claimed before they fire, so several
   workers never fire one twice;
 - retention: pruning the journal, finished notifications and kept control answers to their limits
-  (``simulator.store.retention``); two workers pruning at once delete the same rows once."""
+  (``simulator.store.sqlite.retention``); two workers pruning at once delete the same rows once."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from simulator.backend import Backend
-from simulator.store.retention import Limits
+from simulator.services.timeline import Timeline
+from simulator.store import Store
+from simulator.store.records import Limits
 
 log = logging.getLogger("simulator.background")
 
@@ -36,9 +37,9 @@ def every(seconds: float, name: str, job: Callable[[], object]) -> threading.Thr
     return thread
 
 
-def start_ticker(backend: Backend, seconds: float, base_url: str = "") -> threading.Thread:
-    return every(seconds, "timeline-ticker", lambda: backend.run_timeline(base_url))
+def start_ticker(timeline: Timeline, seconds: float, base_url: str = "") -> threading.Thread:
+    return every(seconds, "timeline-ticker", lambda: timeline.run(base_url))
 
 
-def start_pruner(backend: Backend, seconds: float, limits: Limits) -> threading.Thread:
-    return every(seconds, "retention", lambda: backend.store.prune(limits))
+def start_pruner(store: Store, seconds: float, limits: Limits) -> threading.Thread:
+    return every(seconds, "retention", lambda: store.prune(limits))

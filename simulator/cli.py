@@ -15,13 +15,15 @@ from simulator.api.limits import DEFAULTS as INPUT_LIMITS
 from simulator.cli_client import DEFAULT_URL, add_sandbox_arguments, control
 from simulator.domain.errors import ScenarioError
 from simulator.scenario.loader import load_file
-from simulator.store import Store
-from simulator.store.retention import DEFAULT_LIMITS
+from simulator.services.world import World
+from simulator.store import open_store
+from simulator.store.records import DEFAULT_LIMITS
 
 Command = Callable[[argparse.Namespace], int]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from simulator.app import build_services
     from simulator.server import serve
 
     new_token = not args.admin_token
@@ -33,22 +35,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "(the Toluna routes and the survey pages answer anyone; the control API asks them for the admin token).",
             file=sys.stderr,
         )
-    store = Store(args.db)
+    store = open_store(args.db)
     try:
-        if args.scenario:
-            scenario = load_file(args.scenario)
-            if args.reset or store.meta.get("scenario_digest") != scenario.digest:
-                store.load(scenario, clear_journal=args.reset)
-                carried = store.outbox.carried_over()
-                state = "loaded" + (f" ({carried} pending notification(s) kept, still to deliver)" if carried else "")
-            else:
-                state = "resumed (same scenario, state kept; --reset starts over)"
-        elif store.meta.get("scenario_digest") is None:
+        world = build_services(store).world
+        state = world.start(load_file(args.scenario) if args.scenario else None, args.reset)
+        if state is None:
             print("No scenario: pass --scenario FILE.", file=sys.stderr)
             return 2
-        else:
-            state = "resumed"
-        _print_banner(store, args, state, new_token=new_token)
+        _print_banner(world, args, state, new_token=new_token)
     finally:
         store.close()
     serve(
@@ -79,25 +73,24 @@ def local_url(host: str, port: int) -> str:
     return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
 
 
-def _print_banner(store: Store, args: argparse.Namespace, state: str, new_token: bool = False) -> None:
+def _print_banner(world: World, args: argparse.Namespace, state: str, new_token: bool = False) -> None:
     base = args.public_url or local_url(args.host, args.port)
-    snap = store.inventory.snapshot()
-    print(f"toluna-sandbox: scenario '{store.meta.get('scenario_name')}' {state}; database {args.db}")
+    scenario = world.describe(base)
+    print(f"toluna-sandbox: scenario '{scenario['Name']}' {state}; database {args.db}")
     print(f"  Base URL (IP_ES_URL = IP_CORE_URL = IP_REF_DATA_URL): {base}")
-    for p in snap.panels.values():
-        surveys = len(snap.surveys_for(p.culture))
+    for p in scenario["Panels"]:
         print(
-            f"  Panel {p.name or p.culture}: PanelGUID {p.guid}  API_AUTH_KEY {p.api_key}  "
-            f"culture {p.culture}, {surveys} surveys, {store.members.count(p.guid)} members"
+            f"  Panel {p['Name'] or p['Culture']}: PanelGUID {p['PanelGUID']}  API_AUTH_KEY {p['API_AUTH_KEY']}  "
+            f"culture {p['Culture']}, {p['Surveys']} surveys, {p['Members']} members"
         )
-        if p.reference_data_key:
-            print(f"    PARTNER_AUTH_KEY (reference data) {p.reference_data_key}")
-    first = next(iter(snap.panels.values()), None)
+        if p["PARTNER_AUTH_KEY"]:
+            print(f"    PARTNER_AUTH_KEY (reference data) {p['PARTNER_AUTH_KEY']}")
+    first = next(iter(scenario["Panels"]), None)
     if first:
         print("  Try:")
         print(
-            f"    curl -H 'API_AUTH_KEY: {first.api_key}' "
-            f"{base}/IPExternalSamplingService/ExternalSample/{first.guid}/Quotas"
+            f"    curl -H 'API_AUTH_KEY: {first['API_AUTH_KEY']}' "
+            f"{base}/IPExternalSamplingService/ExternalSample/{first['PanelGUID']}/Quotas"
         )
     print(f"  Control API: {base}/_sandbox/scenario   OpenAPI: {base}/openapi.json")
     shown = args.admin_token if new_token else f"as given (--admin-token or {ADMIN_TOKEN_ENV})"

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from simulator.app import create_app
 from simulator.scenario.loader import load_file
 from simulator.scenario.model import Scenario
-from simulator.store import Store
+from simulator.store import Store, open_store
 
 from .support import DEFAULT_SCENARIO, Sandbox, start_sandbox
 
@@ -22,7 +22,7 @@ def default_scenario() -> Scenario:
 
 @pytest.fixture
 def store(default_scenario: Scenario) -> Iterator[Store]:
-    s = Store(":memory:")
+    s = open_store(":memory:")
     s.load(default_scenario)
     yield s
     s.close()

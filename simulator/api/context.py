@@ -1,14 +1,28 @@
-"""Access to the process's backend and small request helpers shared by the blueprints."""
+"""Small request helpers the blueprints share, and ``bind``: how a view gets the services it needs (passed in when
+the app factory builds the blueprint, never looked up)."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
 
-from simulator.backend import Backend
+from flask import Blueprint, current_app, request
 
 
-def backend() -> Backend:
-    return current_app.extensions["toluna_sandbox"]
+def bind(
+    bp: Blueprint,
+    rule: str,
+    view: Callable[..., Any],
+    *services: Any,
+    methods: Iterable[str] = ("GET",),
+    **options: Any,
+) -> None:
+    """Route ``rule`` to ``view`` called with ``services`` first, then the rule's arguments; the endpoint is the
+    view's name."""
+    endpoint = options.pop("endpoint", view.__name__)
+    target = partial(view, *services) if services else view
+    bp.add_url_rule(rule, endpoint, target, methods=list(methods), **options)
 
 
 def arg(name: str) -> str | None:
@@ -20,18 +34,6 @@ def arg(name: str) -> str | None:
     return None
 
 
-_HOST_URLS: dict[tuple[str, str], str] = {}
-
-
 def base_url() -> str:
-    """Where invite URLs point: the configured public URL, or the host the partner called (cached per Host)."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured
-    key = (request.scheme, request.host)
-    url = _HOST_URLS.get(key)
-    if url is None:
-        if len(_HOST_URLS) > 64:  # Host is the client's to choose: keep the cache small
-            _HOST_URLS.clear()
-        url = _HOST_URLS[key] = request.host_url
-    return url
+    """Where invite URLs point: the configured public URL, or the host the partner called."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url

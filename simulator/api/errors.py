@@ -10,7 +10,9 @@ from flask import Flask, Response, g, request
 from jinja2 import Environment
 from werkzeug.exceptions import HTTPException
 
-from simulator.domain.errors import EsResultError, SandboxError
+from simulator.domain.errors import DroppedConnectionError, EsResultError, SandboxError
+
+from .gates import drop_connection
 
 log = logging.getLogger("simulator")
 JSON_TYPE = "application/json; charset=utf-8"
@@ -60,6 +62,11 @@ def register(app: Flask) -> None:
         g.journal_note = str(e)
         body, content_type = refusal(request.path, e.status, str(e), app.jinja_env)
         return Response(body, e.status, content_type=content_type)
+
+    @app.errorhandler(DroppedConnectionError)
+    def dropped(e: DroppedConnectionError) -> Response:
+        drop_connection()  # the server closes the connection; anywhere else the answer is this 500
+        return json_response(e.body(), e.status)
 
     @app.errorhandler(SandboxError)
     def sandbox_error(e: SandboxError) -> Response:

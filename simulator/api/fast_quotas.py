@@ -16,25 +16,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from simulator.backend import Backend
-from simulator.domain.errors import SandboxError
-from simulator.store.journal import QUOTAS_HEAD
+from simulator.services.inventory import Inventory
+from simulator.services.journal import RequestJournal
+from simulator.store.records import QUOTAS_HEAD
 
 from .errors import JSON_TYPE
-from .gates import bool_arg
 from .journaling import record
 
 #: Matched after ``CaseInsensitiveRoutes`` has put the route words in Toluna's case and dropped a trailing slash.
 _ROUTE = re.compile(r"/(?:IPExternalSamplingService/)?ExternalSample/([^/]+)/Quotas")
-
-
-def include_routables(pairs: Iterable[tuple[str, str]]) -> bool:
-    """``includeRoutables=false``, and Postman's ``includeRoutables:TRUE`` spelling, both bind."""
-    for key, value in pairs:
-        name, _, inline = key.partition(":")
-        if name.lower() == "includeroutables":
-            return bool_arg(inline or value, "includeRoutables", True)
-    return True
 
 
 def cache_note(tail: bytes) -> str:
@@ -45,9 +35,10 @@ def cache_note(tail: bytes) -> str:
 class FastQuotas:
     """WSGI middleware around the Flask app of one sandbox."""
 
-    def __init__(self, app: Callable[..., Any], backend: Backend) -> None:
+    def __init__(self, app: Callable[..., Any], inventory: Inventory, journal: RequestJournal) -> None:
         self.app = app
-        self.backend = backend
+        self.inventory = inventory
+        self.journal = journal
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET":
@@ -60,20 +51,15 @@ class FastQuotas:
 
     def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any], guid: str) -> list[bytes] | None:
         started = time.perf_counter()
-        b = self.backend
-        try:
-            panel = b.authorize(guid, environ.get("HTTP_API_AUTH_KEY"))
-            b.require_es(panel)
-            routables = include_routables(parse_qsl(environ.get("QUERY_STRING", ""), True))
-        except SandboxError:
-            return None  # the blueprint answers refusals, in their shapes
-        if any(rule.applies("quotas", panel.guid, None, None) for _, rule in b.store.inventory.snapshot().faults):
-            return None  # the blueprint applies (and counts) fault rules
-        head, tail = b.quotas_parts(panel, routables)
+        query = parse_qsl(environ.get("QUERY_STRING", ""), True)
+        parts = self.inventory.plain_quotas(guid, environ.get("HTTP_API_AUTH_KEY"), query)
+        if parts is None:
+            return None  # the blueprint answers it: a refusal in its shape, a fault rule applied and counted
+        head, tail = parts
         length = len(head) + len(tail)
         start_response("200 OK", [("Content-Type", JSON_TYPE), ("Content-Length", str(length))])
         record(
-            b.store,
+            self.journal,
             environ,
             started=started,
             status=200,

@@ -9,10 +9,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.datastructures import EnvironHeaders
 
-from simulator.store import Store
-from simulator.store.journal import BODY_LIMIT, QUOTAS_HEAD, RESPONSE_LIMIT, Entry
-
-from .context import backend
+from simulator.services.journal import RequestJournal
+from simulator.store.records import BODY_LIMIT, QUOTAS_HEAD, RESPONSE_LIMIT, Entry
 
 _SKIP_PREFIXES = ("/_sandbox", "/openapi.json", "/static")
 _HIDDEN_HEADERS = frozenset({"Cookie"})
@@ -28,7 +26,7 @@ def _text(data: bytes, limit: int = BODY_LIMIT) -> str | None:
 
 
 def record(
-    store: Store,
+    journal: RequestJournal,
     environ: dict[str, Any],
     *,
     started: float,
@@ -42,9 +40,9 @@ def record(
 ) -> None:
     """Queue the journal entry of one exchange (the Flask hook's and the fast path's, field for field).
     ``response`` may be only the head of a long body when ``response_length`` gives the whole length."""
-    store.journal.add(
+    journal.add(
         Entry(
-            at=store.now().isoformat(),
+            at=journal.now().isoformat(),
             wall_at=datetime.now(UTC).isoformat(),
             method=environ.get("REQUEST_METHOD", "GET"),
             path=environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace"),  # WSGI's latin-1
@@ -65,23 +63,23 @@ def record(
     )
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, journal: RequestJournal) -> None:
     @app.before_request
     def start_clock() -> None:
         g.t0 = time.perf_counter()
         if not request.path.startswith("/_sandbox"):
-            backend().store.inventory.pin()
+            journal.pin()
 
     @app.teardown_request
     def unpin(_exc: BaseException | None) -> None:
-        backend().store.inventory.unpin()
+        journal.unpin()
 
     @app.after_request
     def after(resp: Response) -> Response:
         if request.path.startswith(_SKIP_PREFIXES) or getattr(g, "no_journal", False):
             return resp
         record(
-            backend().store,
+            journal,
             request.environ,
             started=g.t0,
             status=resp.status_code,

@@ -8,12 +8,12 @@ from flask import Blueprint, Response, g, redirect, render_template, request
 
 from simulator.domain.outcome_rules import AUTO
 from simulator.domain.outcomes import OUTCOMES
-from simulator.survey_flow import INVITE_PATH, Step
+from simulator.domain.urls import INVITE_PATH
+from simulator.services.survey_flow import Step, SurveyFlow
 
-from .context import backend, base_url
+from .context import base_url, bind
 from .journaling import note
 
-bp = Blueprint("landing", __name__)
 COOKIE = "tsbx_visit"
 
 
@@ -22,10 +22,8 @@ def _outcome() -> str | None:
     return value.strip().lower() if value else None
 
 
-@bp.route(INVITE_PATH, methods=["GET", "POST"])
-def survey_entry() -> Response:
+def survey_entry(flow: SurveyFlow) -> Response:
     token = request.args.get("od") or request.args.get("di") or ""  # Toluna's links have used both names
-    flow = backend().flow
     outcome = _outcome()
     if outcome is not None and outcome not in OUTCOMES and outcome != AUTO:
         choices = ", ".join([*OUTCOMES, AUTO])
@@ -84,3 +82,9 @@ def _answer(step: Step, token: str) -> Response:
 def _message(status: int, title: str, lines: list[str]) -> Response:
     html = render_template("message.html", title=title, lines=lines)
     return Response(html, status, content_type="text/html; charset=utf-8")
+
+
+def blueprint(flow: SurveyFlow) -> Blueprint:
+    bp = Blueprint("landing", __name__)
+    bind(bp, INVITE_PATH, survey_entry, flow, methods=["GET", "POST"])
+    return bp

@@ -7,13 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from simulator.domain.errors import BadRequestError
+from simulator.services.members import Members
 
-from .context import arg, backend
+from .context import arg, bind
 from .errors import json_response
 from .journaling import note
 from .limits import json_body
 
-bp = Blueprint("members", __name__, url_prefix="/IntegratedPanelService/api")
 VERSION = "application/json;version=2.0"
 
 
@@ -26,33 +26,38 @@ def _require_v2() -> None:
         )
 
 
-def _write(update: bool) -> Response:
+def _write(members: Members, update: bool) -> Response:
     doc = json_body()
     code = doc.get("MemberCode") if isinstance(doc, dict) else None
     guid = doc.get("PartnerGUID") if isinstance(doc, dict) else None
     note("member_update" if update else "member_add", str(guid or "").lower() or None, str(code) if code else None)
     _require_v2()
     try:
-        backend().save_member(doc, update)
+        members.save(doc, update)
     except Exception as e:
         g.journal_note = str(e)
         raise
     return Response(status=200 if update else 201)  # no body either way, as in Toluna's examples
 
 
-@bp.post("/Respondent")
-def add_member() -> Response:
-    return _write(update=False)
+def add_member(members: Members) -> Response:
+    return _write(members, update=False)
 
 
-@bp.put("/Respondent")
-def update_member() -> Response:
-    return _write(update=True)
+def update_member(members: Members) -> Response:
+    return _write(members, update=True)
 
 
-@bp.get("/Respondent")
-def get_member() -> Response:
+def get_member(members: Members) -> Response:
     code, guid = arg("memberCode"), arg("partnerGUID")
     note("member_get", (guid or "").lower() or None, code)
     _require_v2()
-    return json_response(backend().member_view(guid, code))
+    return json_response(members.view(guid, code))
+
+
+def blueprint(members: Members) -> Blueprint:
+    bp = Blueprint("members", __name__, url_prefix="/IntegratedPanelService/api")
+    bind(bp, "/Respondent", add_member, members, methods=["POST"])
+    bind(bp, "/Respondent", update_member, members, methods=["PUT"])
+    bind(bp, "/Respondent", get_member, members)
+    return bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.survey_flow import INVITE_PATH, PROFILE_PATH
+from simulator.domain.urls import INVITE_PATH, PROFILE_PATH
 
 from .openapi_parts import HTML, JSON, html_answer, json_answer, operation, query, redirect, ref
 

@@ -12,19 +12,18 @@ from flask import Blueprint, Response, redirect, render_template, request
 from simulator.domain.dashboard import PROFILE_SURVEY_ID
 from simulator.domain.endpages import fill
 from simulator.domain.errors import BadRequestError
-from simulator.domain.profiles import BASIC, category_questions
-from simulator.domain.reference import Culture
-from simulator.survey_flow import PROFILE_PATH
+from simulator.domain.model import Panel
+from simulator.domain.profiles import BASIC
+from simulator.domain.urls import PROFILE_PATH
+from simulator.services.members import Members
 
-from .context import backend
+from .context import bind
 from .journaling import note
 
-bp = Blueprint("profile", __name__)
 
-
-def _context() -> tuple[Any, str, int]:
+def _context(members: Members) -> tuple[Panel, str, int]:
     args = request.args
-    panel = backend().member_panel(args.get("guid"))
+    panel = members.panel(args.get("guid"))
     code = args.get("mc", "")
     note("profile_page", panel.guid, code)
     try:
@@ -34,20 +33,15 @@ def _context() -> tuple[Any, str, int]:
     return panel, code, category
 
 
-@bp.get(PROFILE_PATH)
-def profile_page() -> Response:
-    panel, code, category = _context()
-    member = backend().dashboard_member(panel, code)
-    data = backend().store.inventory.snapshot().reference
-    culture = data.culture(panel.culture) or Culture(0, panel.culture.lower(), panel.culture)
-    questions = [] if category == BASIC else category_questions(data, culture, category)
-    name = next((c["Name"] for c in data.lists.get("QuestionCategories", []) if c["CategoryID"] == category), "")
+def profile_page(members: Members) -> Response:
+    panel, code, category = _context(members)
+    form = members.profile_form(panel, code, category)
     html = render_template(
         "profile.html",
-        member=member,
-        questions=questions,
-        basic=category == BASIC,
-        title="Member profile" if category == BASIC else f"Your profile: {name}",
+        member=form.member,
+        questions=form.questions,
+        basic=form.basic,
+        title=form.title,
         cancel=request.args.get("cancel"),
     )
     return Response(html, 200, content_type="text/html; charset=utf-8")
@@ -86,13 +80,12 @@ def _answers(form: Any, panel: Any, category: int) -> dict[str, Any]:
     return doc
 
 
-@bp.post(PROFILE_PATH)
-def save_profile() -> Response:
-    panel, code, category = _context()
+def save_profile(members: Members) -> Response:
+    panel, code, category = _context(members)
     if request.form.get("action") == "cancel":
         return redirect(request.args.get("cancel") or "/", 302)
     try:
-        backend().save_profile(panel, code, _answers(request.form, panel, category))
+        members.save_profile(panel, code, _answers(request.form, panel, category))
     except ValueError:
         raise BadRequestError("A birth date is YYYY-MM-DD or MM/DD/YYYY.") from None
     back = request.args.get("redirect")
@@ -111,3 +104,10 @@ def save_profile() -> Response:
             else "/"
         )
     return redirect(back, 302)
+
+
+def blueprint(members: Members) -> Blueprint:
+    bp = Blueprint("profile", __name__)
+    bind(bp, PROFILE_PATH, profile_page, members)
+    bind(bp, PROFILE_PATH, save_profile, members, methods=["POST"])
+    return bp

@@ -3,37 +3,35 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
-from simulator.domain.errors import BadRequestError, ForbiddenError
+from simulator.domain.errors import BadRequestError
 from simulator.domain.outcomes import REJECTIONS
 from simulator.domain.reference import FROM_PROFILE, ReferenceData, question_to_wire, select
+from simulator.services.access import Access
 
-from .context import backend
+from .context import bind
 from .errors import json_response
 from .journaling import note
 from .limits import json_body
 
-bp = Blueprint("reference_data", __name__, url_prefix="/IPUtilityService/ReferenceData")
 MAX_CULTURES = 5
 
 
-@bp.before_request
-def partner_key() -> None:
+def partner_key(access: Access) -> None:
+    """Every route: noted in the journal, then opened by a ``PARTNER_AUTH_KEY`` (the reference data it opens is
+    kept for the view)."""
     note("reference_" + (request.endpoint or "").rsplit(".", 1)[-1])
-    key = request.headers.get("PARTNER_AUTH_KEY")
-    panels = backend().store.inventory.snapshot().panels.values()
-    if not key or not any(p.reference_data_key and p.reference_data_key == key for p in panels):
-        raise ForbiddenError("Forbidden: invalid PARTNER_AUTH_KEY.")
+    g.reference_data = access.reference_data(request.headers.get("PARTNER_AUTH_KEY"))
 
 
 def _data() -> ReferenceData:
-    return backend().store.inventory.snapshot().reference
+    return g.reference_data
 
 
-@bp.get("/Cultures")
 def cultures() -> Response:
     return json_response(
         [{"CultureID": c.culture_id, "Name": c.name, "Description": c.description} for c in _data().cultures]
@@ -67,7 +65,6 @@ def _since(body: dict[str, Any]) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@bp.post("/QuestionsAndAnswersData")
 def questions_and_answers() -> Response:
     body = json_body()
     if not isinstance(body, dict):
@@ -89,7 +86,6 @@ def questions_and_answers() -> Response:
     return json_response([question_to_wire(q) for q in found])
 
 
-@bp.get("/QuestionAndAnswersData/<int:question_id>/<int:culture_id>")
 def question_data(question_id: int, culture_id: int) -> Response:
     """One question as a one-item list; an empty 200 for a computed question (as Toluna documents it), an empty
     list for one the culture does not have."""
@@ -99,28 +95,22 @@ def question_data(question_id: int, culture_id: int) -> Response:
     return json_response([question_to_wire(q)] if q is not None and q.question_id not in FROM_PROFILE else [])
 
 
-@bp.get("/DeviceTypes")
 def device_types() -> Response:
     return json_response(_data().lists.get("DeviceTypes", []))
 
 
-@bp.get("/StudyTypes")
 def study_types() -> Response:
     return json_response(_data().lists.get("StudyTypes", []))
 
 
-@bp.get("/Currencies")
 def currencies() -> Response:
     return json_response(_data().lists.get("Currencies", []))
 
 
-@bp.get("/QuestionCategories")
 def question_categories() -> Response:
     return json_response(_data().lists.get("QuestionCategories", []))
 
 
-@bp.get("/Rejectiontypes")
-@bp.get("/RejectionTypes")
 def rejection_types() -> Response:
     return json_response(
         [
@@ -132,3 +122,18 @@ def rejection_types() -> Response:
             for r in sorted(REJECTIONS.values(), key=lambda r: r.rejection_id)
         ]
     )
+
+
+def blueprint(access: Access) -> Blueprint:
+    bp = Blueprint("reference_data", __name__, url_prefix="/IPUtilityService/ReferenceData")
+    bp.before_request(partial(partner_key, access))
+    bind(bp, "/Cultures", cultures)
+    bind(bp, "/QuestionsAndAnswersData", questions_and_answers, methods=["POST"])
+    bind(bp, "/QuestionAndAnswersData/<int:question_id>/<int:culture_id>", question_data)
+    bind(bp, "/DeviceTypes", device_types)
+    bind(bp, "/StudyTypes", study_types)
+    bind(bp, "/Currencies", currencies)
+    bind(bp, "/QuestionCategories", question_categories)
+    bind(bp, "/Rejectiontypes", rejection_types)
+    bind(bp, "/RejectionTypes", rejection_types)
+    return bp

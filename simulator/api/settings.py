@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from .context import arg, backend
+from simulator.services.access import Access
+
+from .context import arg, bind
 from .errors import json_response
-from .gates import es_gate
-
-bp = Blueprint("settings", __name__)
+from .gates import es_request
 
 
-@bp.get("/IntegratedPanelService/api/Settings", strict_slashes=False)
-def get_settings() -> Response:
-    panel = es_gate("settings", arg("partnerGUID") or "", need_es=False)
-    return json_response(backend().settings(panel))
+def get_settings(access: Access) -> Response:
+    guid = arg("partnerGUID") or ""
+    return json_response(access.settings(guid, es_request("settings", guid)))
+
+
+def blueprint(access: Access) -> Blueprint:
+    bp = Blueprint("settings", __name__)
+    bind(bp, "/IntegratedPanelService/api/Settings", get_settings, access, strict_slashes=False)
+    return bp

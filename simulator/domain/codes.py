@@ -61,3 +61,7 @@ class ResultCode(IntEnum):
 
 #: Every failure code Toluna documents for ES (3–47); SUCCESS is only used inside bulk-invite items.
 ERROR_CODES: tuple[ResultCode, ...] = tuple(c for c in ResultCode if c is not ResultCode.SUCCESS)
+
+
+#: Toluna's ids are .NET ints.
+INT32_MAX = 2**31 - 1

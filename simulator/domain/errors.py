@@ -50,6 +50,22 @@ class ConflictError(SandboxError):
     status = 409
 
 
+class FaultStatusError(SandboxError):
+    """A fault rule's forced HTTP status, answered with ASP.NET's generic body."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__("An error has occurred." if status >= 500 else "The request is invalid.")
+        self.status = status
+
+
+class DroppedConnectionError(FaultStatusError):
+    """A fault rule that closes the client's connection before a whole answer. The server does it (the answer's
+    body fails before its first byte); where no server can, e.g. under a test client, the answer is a 500."""
+
+    def __init__(self) -> None:
+        super().__init__(500)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One mistake in a scenario file: the file, the path inside it, what is wrong and how to fix it."""

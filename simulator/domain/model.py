@@ -7,6 +7,7 @@ shows it in GetQuotas, so a scenario sets it to reach the result codes that depe
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
@@ -213,6 +214,29 @@ class Invite:
     created_at: datetime
     partner_amount: float = 0.0  # fixed when the invite is made: "valid for any complete generated from" it
     original_survey_id: int | None = None  # an invite made by auto-routing: the survey the member came from
+
+
+def new_invite(
+    panel_guid: str,
+    member_code: str,
+    survey: Survey,
+    quota_id: int,
+    at: datetime,
+    original_survey_id: int | None = None,
+) -> Invite:
+    """A fresh invite to a quota of ``survey``: its token is the invite URL's ``od`` parameter, and the partner's
+    amount is fixed now, for any complete it leads to."""
+    return Invite(
+        secrets.token_urlsafe(18),
+        panel_guid,
+        member_code,
+        survey.survey_id,
+        survey.wave_id,
+        quota_id,
+        at,
+        partner_amount=survey.price_amount,
+        original_survey_id=original_survey_id,
+    )
 
 
 @dataclass(slots=True)

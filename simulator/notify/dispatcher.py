@@ -11,8 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from simulator.store.live import process_alive
-from simulator.store.outbox import Claimed, Outbox
+from simulator.store.port import OutboxRepo
+from simulator.store.records import Claimed
 
 from .poster import DeliveryError, Poster
 
@@ -23,7 +23,7 @@ RELEASE_EVERY = 2.0  # how often an idle dispatcher looks for leases held by pro
 
 
 class Dispatcher:
-    def __init__(self, outbox: Outbox, concurrency: int = 8) -> None:
+    def __init__(self, outbox: OutboxRepo, concurrency: int = 8) -> None:
         self.outbox = outbox
         self.concurrency = concurrency
         self.owner = f"{os.getpid()}-{id(self):x}"
@@ -65,7 +65,7 @@ class Dispatcher:
 
     def _release_dead(self) -> None:
         self._released_at = time.monotonic()
-        freed = self.outbox.release_dead(process_alive)
+        freed = self.outbox.release_dead()
         if freed:
             log.info("took over %d notification(s) from a dispatcher that is gone", freed)
 
@@ -74,13 +74,12 @@ class Dispatcher:
         signal, looked at every ``POLL``), the next retry or lease end falls due, or ``IDLE_WAIT`` passed."""
         if time.monotonic() - self._released_at >= RELEASE_EVERY:
             self._release_dead()
-        live = self.outbox.db.live
-        seen = live.outbox_signal
+        seen = self.outbox.signal
         due = self.outbox.next_due()
         wait = IDLE_WAIT if due is None else min(max(due - datetime.now(UTC).timestamp(), 0.0), IDLE_WAIT)
         deadline = time.monotonic() + wait
         while not self.wake.wait(min(POLL, max(deadline - time.monotonic(), 0.0))):
-            if live.outbox_signal != seen or time.monotonic() >= deadline:
+            if self.outbox.signal != seen or time.monotonic() >= deadline:
                 break
         self.wake.clear()
 

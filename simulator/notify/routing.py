@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from simulator.domain.events import Event, QuotaStatus, Reconciliation, SurveyClosed, VisitEnded
 from simulator.domain.model import Panel
-from simulator.store.outbox import Outgoing
+from simulator.store.records import Outgoing
 
 from . import payloads
 

@@ -9,70 +9,32 @@ a complete counted without its notification or the other way round.
 
 from __future__ import annotations
 
-import secrets
-import sqlite3
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from simulator.domain import changes
-from simulator.domain.decisions import InviteRequest, decide
+from simulator.domain.decisions import decide
 from simulator.domain.endpages import custom_parameters, fill
 from simulator.domain.events import Event, VisitEnded
 from simulator.domain.events import changes as survey_changes
-from simulator.domain.model import Invite, Member, Panel, Quota, Survey, Visit
+from simulator.domain.model import Invite, Member, Panel, Survey, Visit, new_invite
 from simulator.domain.outcome_rules import AUTO, choose
 from simulator.domain.outcomes import LINK_USED, OUTCOMES, REJECTIONS, RESTART, Outcome, PreStart, pre_start
 from simulator.domain.sampling import check_quota
+from simulator.domain.urls import invite_url
 from simulator.notify.encryption import sign_redirect
+from simulator.store import Store, Transaction
 
-if TYPE_CHECKING:
-    from simulator.store import Store
+from .eligibility import Eligibility
+from .notifications import Notifications
 
-
-class Decisions(Protocol):
-    """What a member's visit asks of the sandbox: its store, the decision chain's input for an invite, and the
-    surveys a member may take now (``backend.Backend`` provides them)."""
-
-    store: Store
-
-    def invite_request(self, panel: Panel, member_code: str, quota_id: int) -> InviteRequest: ...
-
-    def eligible(
-        self, panel: Panel, member_code: str, skip_surveys: frozenset[int] = frozenset()
-    ) -> list[tuple[Survey, Quota]]: ...
-
-
-INVITE_PATH = "/TrafficUI/MSCUI/Page.aspx"
-PROFILE_PATH = "/TrafficUI/MSCUI/Profilepage.aspx"
 #: Outcomes after which an opted-in panel's member is routed to another survey instead of the end page.
 ROUTED_OUTCOMES = frozenset({"terminated", "not_qualified", "quota_full"})
 
-Notifier = Callable[..., list[int]]  # (connection, events, delay=0.0) -> outbox ids
 #: With a panel's ``duplicate_completions``, how long after the first the member's refresh sends the copy.
 REFRESH_SECONDS = 1.0
-
-
-def invite_url(base_url: str, token: str, custom: list[tuple[str, str]] | None = None) -> str:
-    tail = "&" + urlencode(custom) if custom else ""
-    return f"{base_url.rstrip('/')}{INVITE_PATH}?pgtid=20&od={token}{tail}"
-
-
-def profile_url(
-    base_url: str,
-    panel_guid: str,
-    member_code: str,
-    back: str | None = None,
-    cancel: str | None = None,
-    category: int = 0,
-) -> str:
-    """Where a member fills in a profile (GetNextProfileURL; category 0: the member profile survey)."""
-    params = [("guid", panel_guid), ("mc", member_code), ("pt", str(category))]
-    params += [(k, v) for k, v in (("redirect", back), ("cancel", cancel)) if v]
-    return f"{base_url.rstrip('/')}{PROFILE_PATH}?{urlencode(params)}"
 
 
 @dataclass(slots=True)
@@ -90,10 +52,10 @@ class Step:
 
 
 class SurveyFlow:
-    def __init__(self, backend: Decisions, notify: Notifier) -> None:
-        self.backend = backend
-        self.store = backend.store
-        self.notify = notify
+    def __init__(self, store: Store, eligibility: Eligibility, notifications: Notifications) -> None:
+        self.store = store
+        self.eligibility = eligibility
+        self.notify = notifications.queue
 
     # --- a click ------------------------------------------------------------------------------------------
     def resolve(self, token: str, outcome_key: str) -> str:
@@ -119,17 +81,17 @@ class SurveyFlow:
             return self._refuse(invite, RESTART, custom, base_url, "the link was clicked again mid-survey")
         if used or visit is not None:
             return self._refuse(invite, LINK_USED, custom, base_url, "the link was used already")
-        panel = self.backend.store.inventory.snapshot().panels.get(invite.panel_guid)
+        panel = self.store.inventory.snapshot().panels.get(invite.panel_guid)
         if panel is None:
             return Step(unknown=True, note="the invite's panel is gone")
-        request = self.backend.invite_request(panel, invite.member_code, invite.quota_id)
+        request = self.eligibility.request(panel, invite.member_code, invite.quota_id)
         decision = decide(request)
         if not decision.ok:
             return self._refuse(invite, pre_start(decision.code), custom, base_url, decision.reason)
         assert request.member is not None
         visit = self._visit(invite, request.now, "Success", custom)
-        with self.store.db.write() as conn:
-            self.store.visits.record(conn, visit, request.member.account_group)
+        with self.store.transaction() as tx:
+            self.store.visits.record(tx, visit, request.member.account_group)
         return Step(visit, survey, note="the survey started")
 
     def _refuse(self, invite: Invite, pre: PreStart, custom: list[tuple[str, str]], base_url: str, why: str) -> Step:
@@ -142,16 +104,16 @@ class SurveyFlow:
         visit = self._visit(invite, now, pre.activity, custom)
         visit.rejection_id = pre.rejection.rejection_id
         routed = self._route(panel, invite, custom, base_url, now) if panel and panel.auto_routing else None
-        with self.store.db.write() as conn:
+        with self.store.transaction() as tx:
             if routed is not None:
                 visit.outcome, visit.finished_at, visit.end_page = "auto_routed", now, routed
-                self.store.visits.record(conn, visit)
+                self.store.visits.record(tx, visit)
                 return Step(visit, survey, redirect=routed, note=f"{why}; auto-routed")
             step = self._end(panel, invite, survey, pre.outcome, custom, pre.rejection.rejection_id)
             visit.outcome, visit.finished_at, visit.end_page = pre.outcome.key, now, step.redirect
-            self.store.visits.record(conn, visit)
+            self.store.visits.record(tx, visit)
             step.notifications = self.notify(
-                conn, [self._status(invite, survey, "prestart", now, custom, pre.outcome, pre)]
+                tx, [self._status(invite, survey, "prestart", now, custom, pre.outcome, pre)]
             )
         step.visit, step.note = visit, f"pre-start rejection {pre.rejection.name}: {why}"
         return step
@@ -160,33 +122,14 @@ class SurveyFlow:
         """An operator's event (timeline, ``trigger``): the member ends a visit to the quota with ``outcome`` now,
         through the member's open visit or invite when there is one, else a new invite; the decision chain is not
         asked (the operator says it happened), the quota counters and notifications are as for a real visit."""
-        member = self.store.members.get(panel.guid, member_code)
-        found = self.store.inventory.snapshot().quota(quota_id)
-        if member is None or found is None:
-            return Step(note=f"no member {member_code} or no quota {quota_id}")
-        survey = found[0]
-        held = next(
-            (i for i in self.store.members.open_invites(panel.guid, member_code) if i.quota_id == quota_id), None
-        )
-        invite = held or self.store.members.claim_invite(
-            Invite(
-                secrets.token_urlsafe(18),
-                panel.guid,
-                member_code,
-                survey.survey_id,
-                survey.wave_id,
-                quota_id,
-                self.store.now(),
-                partner_amount=survey.price_amount,
-            )
-        )
-        if invite is None:
-            return Step(note=f"member {member_code} holds an invite to another quota of survey {survey.survey_id}")
+        invite, member, failed = self._operator_invite(panel, member_code, quota_id)
+        if invite is None or member is None:
+            return failed
         visit = self.store.visits.started(invite.token)
         if visit is None or not visit.open:
             visit = self._visit(invite, self.store.now(), "Success", [])
-            with self.store.db.write() as conn:
-                self.store.visits.record(conn, visit, member.account_group)
+            with self.store.transaction() as tx:
+                self.store.visits.record(tx, visit, member.account_group)
         return self.finish(invite.token, outcome, visit.reference_id, base_url)
 
     def force_pre_start(self, panel: Panel, member_code: str, quota_id: int, pre: PreStart, base_url: str = "") -> Step:
@@ -209,16 +152,7 @@ class SurveyFlow:
             (i for i in self.store.members.open_invites(panel.guid, member_code) if i.quota_id == quota_id), None
         )
         invite = held or self.store.members.claim_invite(
-            Invite(
-                secrets.token_urlsafe(18),
-                panel.guid,
-                member_code,
-                survey.survey_id,
-                survey.wave_id,
-                quota_id,
-                self.store.now(),
-                partner_amount=survey.price_amount,
-            )
+            new_invite(panel.guid, member_code, survey, quota_id, self.store.now())
         )
         if invite is None:
             note = f"member {member_code} holds an invite to another quota of survey {survey.survey_id}"
@@ -241,10 +175,10 @@ class SurveyFlow:
         routed = None
         if panel is not None and panel.auto_routing and outcome.key in ROUTED_OUTCOMES:
             routed = self._route(panel, invite, custom, base_url, now)
-        with self.store.db.write() as conn:
+        with self.store.transaction() as tx:
             events: list[Event] = []
             survey = self._survey(invite)
-            if outcome.qualified and not self._count_complete(conn, invite, member, now, events):
+            if outcome.qualified and not self._count_complete(tx, invite, member, now, events):
                 outcome = OUTCOMES["quota_full"]  # the last complete went to someone else
             if routed is not None:
                 step = Step(visit, survey, redirect=routed, note=f"{outcome.label}; auto-routed")
@@ -254,18 +188,18 @@ class SurveyFlow:
                 events.insert(0, self._status(invite, survey, kind, now, custom, outcome, None))
             ended = outcome.key if routed is None else "auto_routed"
             if not self.store.visits.finish(
-                conn, visit.reference_id, ended, outcome.status_id, outcome.report_status, now, step.redirect or ""
+                tx, visit.reference_id, ended, outcome.status_id, outcome.report_status, now, step.redirect or ""
             ):
                 return Step(visit, survey, note="the visit was finished already")
-            step.notifications = self.notify(conn, events)
+            step.notifications = self.notify(tx, events)
             if routed is None and outcome.qualified and panel is not None and panel.duplicate_completions:
                 # the member refreshes the end page a moment later: the same completion again
-                step.notifications += self.notify(conn, events[:1], REFRESH_SECONDS)
+                step.notifications += self.notify(tx, events[:1], REFRESH_SECONDS)
         step.visit, step.note = visit, step.note or f"outcome {outcome.label}"
         return step
 
     def _count_complete(
-        self, conn: sqlite3.Connection, invite: Invite, member: Member | None, now: datetime, events: list[Event]
+        self, tx: Transaction, invite: Invite, member: Member | None, now: datetime, events: list[Event]
     ) -> bool:
         """Count the complete in the quota's counters, inside the caller's transaction; False when no room is
         left for this member (parallel completes never overshoot: the write lock orders them)."""
@@ -277,7 +211,7 @@ class SurveyFlow:
                 room[0] = changes.count_complete(s, invite.quota_id, check_quota(member, quota, now.date()))
 
         try:
-            before, after = self.store.inventory.update_survey(invite.survey_id, invite.wave_id, count, conn)
+            before, after = self.store.inventory.update_survey(invite.survey_id, invite.wave_id, count, tx)
         except KeyError:
             return False
         events.extend(survey_changes(before, after, now))
@@ -289,20 +223,12 @@ class SurveyFlow:
     ) -> str | None:
         """Auto-routing: an invite to the first other survey the member may take, or None."""
         taken = frozenset({invite.survey_id, *([invite.original_survey_id] if invite.original_survey_id else [])})
-        choices = self.backend.eligible(panel, invite.member_code, skip_surveys=taken)
+        choices = self.eligibility.eligible(panel, invite.member_code, skip_surveys=taken)
         if not choices:
             return None
         survey, quota = choices[0]
-        routed = Invite(
-            secrets.token_urlsafe(18),
-            panel.guid,
-            invite.member_code,
-            survey.survey_id,
-            survey.wave_id,
-            quota.quota_id,
-            now,
-            partner_amount=survey.price_amount,
-            original_survey_id=invite.original_survey_id or invite.survey_id,
+        routed = new_invite(
+            panel.guid, invite.member_code, survey, quota.quota_id, now, invite.original_survey_id or invite.survey_id
         )
         held = self.store.members.claim_invite(routed)
         return invite_url(base_url, held.token, custom) if held is not None else None

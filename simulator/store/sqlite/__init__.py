@@ -1,8 +1,14 @@
-"""SQLite persistence of the sandbox: one ``Store`` per database file, with a repository per concern."""
+"""The SQLite implementation of the store port: one file per sandbox (or ``:memory:``), WAL, a repository per
+concern. What it keeps to itself: connections (one per thread), the writer lock file that queues writers before
+SQLite's own lock, the shared-memory sidecar (``live``: the state version, the journal's counts, the outbox signal)
+and the journal's writer thread."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +17,7 @@ from simulator.domain.geography import to_list as areas_to_list
 from simulator.domain.outcome_rules import to_list as rules_to_list
 from simulator.scenario.model import Scenario
 
+from ..records import Limits, Pruned
 from .db import Database
 from .inventory import Inventory
 from .journal import Journal
@@ -19,7 +26,7 @@ from .meta import Meta
 from .outbox import Outbox
 from .recontact import Recontact
 from .reports import ReportData
-from .retention import Limits, Pruned, prune
+from .retention import prune
 from .timeline import Timeline
 from .visits import Visits
 
@@ -38,7 +45,7 @@ _STATE_TABLES = (
 )
 
 
-class Store:
+class SqliteStore:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.db = Database(path)
         self.inventory = Inventory(self.db)
@@ -50,6 +57,14 @@ class Store:
         self.reports = ReportData(self.db)
         self.timeline = Timeline(self.db)
         self.outbox = Outbox(self.db)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The unit of work: a ``BEGIN IMMEDIATE`` transaction on this thread's connection (the connection is the
+        transaction handle the repositories' writes take)."""
+        return self.db.write()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.db.after_commit(callback)
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing. The outbox is left
@@ -92,4 +107,4 @@ class Store:
         self.db.close()
 
 
-__all__ = ["Store"]
+__all__ = ["SqliteStore"]

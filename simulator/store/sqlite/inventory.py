@@ -13,48 +13,18 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from simulator.domain.clock import ClockSetting
-from simulator.domain.faults import FaultRule
-from simulator.domain.geography import PostalArea
 from simulator.domain.geography import from_list as areas_from_list
 from simulator.domain.model import Panel, Quota, Survey
-from simulator.domain.outcome_rules import OutcomeRule
 from simulator.domain.outcome_rules import from_list as rules_from_list
 from simulator.domain.reference import ReferenceData
 from simulator.domain.reference import from_doc as reference_from_doc
 from simulator.domain.reference import to_doc as reference_to_doc
 
+from ..records import Snapshot
 from .db import Database
 from .docs import panel_from_doc, panel_to_doc, survey_from_doc, survey_to_doc
 from .meta import clock_from_text, fault_rows
-
-
-@dataclass(slots=True)
-class Snapshot:
-    version: int
-    panels: dict[str, Panel]
-    surveys: dict[str, list[Survey]]  # culture -> surveys in inventory order
-    quotas: dict[int, tuple[Survey, Quota]] = field(default_factory=dict)
-    clock: ClockSetting = field(default_factory=ClockSetting)
-    faults: list[tuple[int, FaultRule]] = field(default_factory=list)
-    reference: ReferenceData = field(default_factory=ReferenceData)
-    postal_areas: list[PostalArea] = field(default_factory=list)
-    outcome_rules: list[OutcomeRule] = field(default_factory=list)
-
-    def surveys_for(self, culture: str) -> list[Survey]:
-        return self.surveys.get(culture, [])
-
-    def quota(self, quota_id: int) -> tuple[Survey, Quota] | None:
-        return self.quotas.get(quota_id)
-
-    def survey(self, survey_id: int, wave_id: int | None = None) -> Survey | None:
-        """The survey (a given wave, or the last wave listed: a tracker's current one)."""
-        found = [s for ss in self.surveys.values() for s in ss if s.survey_id == survey_id]
-        if wave_id is not None:
-            found = [s for s in found if s.wave_id == wave_id]
-        return found[-1] if found else None
 
 
 class Inventory:
@@ -125,22 +95,22 @@ class Inventory:
         self.db.bump_version(conn)
 
     def update_survey(
-        self, survey_id: int, wave_id: int, change: Callable[[Survey], None], conn: sqlite3.Connection | None = None
+        self, survey_id: int, wave_id: int, change: Callable[[Survey], None], tx: sqlite3.Connection | None = None
     ) -> tuple[Survey, Survey]:
         """Read-modify-write one survey wave under the write lock (the caller's transaction, or one of its own), so
         concurrent changes never interleave. Returns the survey before and after the change."""
-        if conn is None:
+        if tx is None:
             with self.db.write() as own:
                 return self.update_survey(survey_id, wave_id, change, own)
         key = (survey_id, wave_id)
-        row = conn.execute("SELECT culture, doc FROM surveys WHERE survey_id = ? AND wave_id = ?", key).fetchone()
+        row = tx.execute("SELECT culture, doc FROM surveys WHERE survey_id = ? AND wave_id = ?", key).fetchone()
         if row is None:
             raise KeyError(key)
         before = survey_from_doc(row[1], row[0])
         after = survey_from_doc(row[1], row[0])
         change(after)
-        conn.execute("UPDATE surveys SET doc = ? WHERE survey_id = ? AND wave_id = ?", (survey_to_doc(after), *key))
-        self.db.bump_version(conn)
+        tx.execute("UPDATE surveys SET doc = ? WHERE survey_id = ? AND wave_id = ?", (survey_to_doc(after), *key))
+        self.db.bump_version(tx)
         return before, after
 
     def waves(self, survey_id: int) -> list[int]:
@@ -161,11 +131,11 @@ class Inventory:
             self.db.bump_version(conn)
         return panel
 
-    def replace_reference(self, data: ReferenceData, conn: sqlite3.Connection | None = None) -> None:
+    def replace_reference(self, data: ReferenceData, tx: sqlite3.Connection | None = None) -> None:
         """Swap the reference data (a scenario load, an import, what an inventory taught it)."""
-        if conn is None:
+        if tx is None:
             with self.db.write() as own:
                 self.replace_reference(data, own)
             return
-        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('reference', ?)", (reference_to_doc(data),))
-        self.db.bump_version(conn)
+        tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('reference', ?)", (reference_to_doc(data),))
+        self.db.bump_version(tx)

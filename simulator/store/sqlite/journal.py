@@ -24,45 +24,15 @@ import sqlite3
 import threading
 import time
 import weakref
-from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..records import BODY_LIMIT, RESPONSE_LIMIT, Entry
 from .db import Database
 
 log = logging.getLogger("simulator.journal")
 
 #: How long an entry waits in its process's queue at most (plus the time the write lock is busy).
 FLUSH_SECONDS = 0.02
-
-BODY_LIMIT = 16_384
-RESPONSE_LIMIT = 65_536
-QUOTAS_HEAD = 4_096
-
-
-@dataclass(slots=True)
-class Entry:
-    at: str
-    wall_at: str
-    method: str
-    path: str
-    query: str
-    route: str | None
-    panel_guid: str | None
-    member_code: str | None
-    quota_id: int | None
-    status: int
-    result_code: int | None
-    duration_ms: float
-    request_headers: dict[str, str]
-    request_body: str | None
-    response_body: str | None
-    response_length: int
-    note: str | None = None
-    id: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 _COLUMNS = [
     "at",

@@ -79,9 +79,9 @@ class Members:
             )
         return "written"
 
-    def add_participations(self, conn: sqlite3.Connection, items: Iterable[tuple[Participation, str | None]]) -> None:
+    def add_participations(self, tx: sqlite3.Connection, items: Iterable[tuple[Participation, str | None]]) -> None:
         """Each item is a participation and the member's account group (kept for code 26)."""
-        conn.executemany(
+        tx.executemany(
             f"INSERT INTO participations({_P_COLUMNS}, account_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (p.panel_guid, p.member_code, p.survey_id, p.wave_id, p.quota_id, p.status_id, p.at.isoformat(), g)

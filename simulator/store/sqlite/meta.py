@@ -42,15 +42,16 @@ class Meta:
     def clock(self) -> ClockSetting:
         return clock_from_text(self.db.read("SELECT value FROM meta WHERE key = 'clock'"))
 
-    def set_clock(self, setting: ClockSetting, conn: sqlite3.Connection | None = None) -> None:
+    def set_clock(self, setting: ClockSetting, tx: sqlite3.Connection | None = None) -> None:
         text = dumps(
             {
                 "frozen_at": setting.frozen_at.isoformat() if setting.frozen_at else None,
                 "offset_seconds": setting.offset_seconds,
             }
         )
-        if conn is not None:
-            self.put(conn, "clock", text)
+        if tx is not None:
+            self.put(tx, "clock", text)
+            self.db.bump_version(tx)
             return
         with self.db.write() as c:
             self.put(c, "clock", text)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..records import Claimed, Outgoing
 from .db import Database
+from .live import process_alive
 
 LEASE_SECONDS = 30.0
 MAX_DELAY = 60.0
@@ -34,36 +35,6 @@ _COLUMNS = (
     "id, kind, panel_guid, url, format, content_type, headers, body, created_at, status, attempts, next_at, "
     "delivered_at, resend_of, subject, max_attempts, retry_seconds, timeout"
 )
-
-
-@dataclass(slots=True)
-class Outgoing:
-    """A notification ready to be stored."""
-
-    kind: str
-    panel_guid: str
-    url: str
-    format: str
-    content_type: str
-    body: str
-    headers: dict[str, str]
-    subject: dict[str, Any]  # what it is about (member, survey, quota), for listing and filtering
-    max_attempts: int = 8
-    retry_seconds: float = 1.0
-    timeout: float = 5.0
-
-
-@dataclass(slots=True)
-class Claimed:
-    id: int
-    url: str
-    content_type: str
-    headers: dict[str, str]
-    body: str
-    attempts: int
-    max_attempts: int
-    retry_seconds: float
-    timeout: float
 
 
 def _now() -> float:
@@ -98,9 +69,9 @@ class Outbox:
             ids.append(int(cur.lastrowid or 0))
         return ids
 
-    def queue(self, conn: sqlite3.Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
+    def queue(self, tx: sqlite3.Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
         """``enqueue``, and once the transaction commits, signal every process's dispatcher."""
-        ids = self.enqueue(conn, items, delay)
+        ids = self.enqueue(tx, items, delay)
         if ids:
             self.db.after_commit(self.db.live.signal_outbox)
         return ids
@@ -175,6 +146,11 @@ class Outbox:
             conn.execute("UPDATE outbox SET resend_of = ? WHERE id = ?", (notification_id, new))
             return new
 
+    @property
+    def signal(self) -> int:
+        """The shared-memory counter every commit of notifications bumps (a memory read)."""
+        return self.db.live.outbox_signal
+
     def next_due(self) -> float | None:
         """When the next pending notification can be claimed (epoch seconds), or None: one being delivered counts
         from the end of its lease, so an idle dispatcher does not spin while another delivers."""
@@ -185,7 +161,7 @@ class Outbox:
         )
         return float(row[0][0]) if row and row[0][0] is not None else None
 
-    def release_dead(self, alive: Callable[[int], bool]) -> int:
+    def release_dead(self, alive: Callable[[int], bool] = process_alive) -> int:
         """End the leases of dispatchers whose process is gone (``kill -9`` mid-delivery), so what they had in hand
         is delivered now rather than when the lease runs out; how many notifications were freed. Owners are
         ``"<pid>-<id>"``; the database is one file on one host, so a pid names a process."""

@@ -15,14 +15,12 @@ class Recontact:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, conn: sqlite3.Connection, panel_guid: str, quota_id: int, codes: Iterable[str]) -> None:
-        conn.executemany(
+    def add(self, tx: sqlite3.Connection, panel_guid: str, quota_id: int, codes: Iterable[str]) -> None:
+        tx.executemany(
             "INSERT OR IGNORE INTO recontact(panel_guid, quota_id, member_code) VALUES (?, ?, ?)",
             ((panel_guid, quota_id, c) for c in codes),
         )
-        conn.execute(
-            "INSERT OR IGNORE INTO recontact_lists(panel_guid, quota_id) VALUES (?, ?)", (panel_guid, quota_id)
-        )
+        tx.execute("INSERT OR IGNORE INTO recontact_lists(panel_guid, quota_id) VALUES (?, ?)", (panel_guid, quota_id))
 
     def page(self, panel_guid: str, quota_id: int, after: str | None, limit: int) -> tuple[list[str], bool]:
         """Up to ``limit`` codes after ``after``, and whether more follow."""

@@ -14,43 +14,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
+from ..records import Limits, Pruned
 from .db import Database
 from .meta import Meta
 
 #: Rows deleted per transaction.
 CHUNK = 2_000
 _LISTED = "(SELECT value FROM json_each(?))"  # the ids of a JSON list given as one parameter
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """What is kept; 0 turns a limit off."""
-
-    journal_entries: int = 100_000  # the newest journal entries
-    outbox_finished: int = 10_000  # the newest delivered or given-up notifications
-    max_age_days: float = 7.0  # journal entries and finished notifications older than this go (wall clock)
-    replies: int = 10_000  # answers kept for control calls repeated with the same Idempotency-Key
-    replies_max_age_hours: float = 24.0
-
-
-DEFAULT_LIMITS = Limits()
-
-
-@dataclass(slots=True)
-class Pruned:
-    """How many rows one pass removed."""
-
-    journal: int = 0
-    journal_texts: int = 0
-    outbox: int = 0
-    replies: int = 0
-    faults: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 def prune(db: Database, limits: Limits, now: datetime | None = None) -> Pruned:

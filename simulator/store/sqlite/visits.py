@@ -60,9 +60,9 @@ class Visits:
         return _visit(rows[0]) if rows else None
 
     @staticmethod
-    def record(conn: sqlite3.Connection, v: Visit, account_group: str | None = None) -> None:
+    def record(tx: sqlite3.Connection, v: Visit, account_group: str | None = None) -> None:
         """A new visit; a started one also opens its participation and uses up its invite."""
-        conn.execute(
+        tx.execute(
             f"INSERT INTO visits({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
             (
                 v.reference_id,
@@ -84,7 +84,7 @@ class Visits:
         )
         if not v.started:
             return
-        conn.execute(
+        tx.execute(
             "INSERT INTO participations(panel_guid, member_code, account_group, survey_id, wave_id, quota_id, "
             "status_id, at, reference_id, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'Started', ?)",
             (
@@ -100,20 +100,20 @@ class Visits:
                 v.at.isoformat(),
             ),
         )
-        conn.execute("UPDATE invites SET used_at = ? WHERE token = ?", (v.at.isoformat(), v.token))
+        tx.execute("UPDATE invites SET used_at = ? WHERE token = ?", (v.at.isoformat(), v.token))
 
     @staticmethod
     def finish(
-        conn: sqlite3.Connection, reference_id: str, outcome: str, status_id: int, status: str, at: datetime, page: str
+        tx: sqlite3.Connection, reference_id: str, outcome: str, status_id: int, status: str, at: datetime, page: str
     ) -> bool:
         """Close an open visit; False when it was already finished (a double submit), and nothing changes."""
-        cur = conn.execute(
+        cur = tx.execute(
             "UPDATE visits SET outcome = ?, finished_at = ?, end_page = ? WHERE reference_id = ? AND outcome IS NULL",
             (outcome, at.isoformat(), page, reference_id),
         )
         if cur.rowcount != 1:
             return False
-        conn.execute(
+        tx.execute(
             "UPDATE participations SET status_id = ?, status = ?, updated_at = ? WHERE reference_id = ?",
             (status_id, status, at.isoformat(), reference_id),
         )

@@ -15,7 +15,7 @@ from simulator.api import control_keys
 from simulator.api.control_keys import ROUTES, Body, body_keys
 from simulator.app import create_app
 from simulator.scenario.model import Scenario
-from simulator.store import Store
+from simulator.store import open_store
 from tests.support import ES, KEY, PANEL, PANEL_ES_OFF
 
 #: One call per control route (method, path), by the route's endpoint.
@@ -58,7 +58,7 @@ NO_BODY = [e for e, t in ROUTES.items() if t.body is None]
 @pytest.fixture(scope="module")
 def refusing(default_scenario: Scenario) -> Iterator[FlaskClient]:
     """One sandbox for the tests whose calls are all refused (each checks that nothing changed)."""
-    store = Store(":memory:")
+    store = open_store(":memory:")
     store.load(default_scenario)
     yield create_app(store).test_client()
     store.close()

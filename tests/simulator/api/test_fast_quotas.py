@@ -11,7 +11,7 @@ from flask import Flask
 from simulator.app import create_app
 from simulator.domain.clock import ClockSetting
 from simulator.scenario.model import Scenario
-from simulator.store import Store
+from simulator.store import open_store
 from tests.support import ES, KEY, PANEL
 
 VARYING = ("id", "wall_at", "duration_ms")
@@ -19,7 +19,7 @@ VARYING = ("id", "wall_at", "duration_ms")
 
 def app_on(scenario: Scenario, fast: bool) -> tuple[Flask, list[str]]:
     """An app on its own store at a frozen instant, and the list of blueprint calls it made."""
-    store = Store(":memory:")
+    store = open_store(":memory:")
     store.load(scenario)
     store.meta.set_clock(ClockSetting(frozen_at=datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)))
     app = create_app(store, {"FAST_QUOTAS": fast})
@@ -57,7 +57,7 @@ def test_the_fast_path_answers_as_the_blueprint_does(default_scenario: Scenario,
     entries = [
         {k: v for k, v in e.to_dict().items() if k not in VARYING}
         for a in (fast, slow)
-        for e in a.extensions["toluna_sandbox"].store.journal.query()
+        for e in a.extensions["toluna_sandbox"].journal.query()
     ]
     assert len(entries) == 2 and entries[0] == entries[1]
 

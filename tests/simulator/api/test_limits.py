@@ -19,7 +19,7 @@ from simulator.api.limits import DEFAULTS, UPLOAD_ROUTES, ConfinedDir
 from simulator.app import create_app
 from simulator.domain.errors import ScenarioError
 from simulator.scenario.loader import load_file
-from simulator.store import Store
+from simulator.store import Store, open_store
 from tests.support import DEFAULT_SCENARIO, ES, KEY, PANEL
 
 SMALL = {"MAX_BODY_BYTES": 1000, "MAX_UPLOAD_BYTES": 200_000, "MAX_JSON_DEPTH": 8}
@@ -46,7 +46,7 @@ JSON_ROUTES = [
 @pytest.fixture(scope="module")
 def loaded() -> Iterator[Store]:
     """One store for the tests whose requests are refused or change nothing."""
-    store = Store(":memory:")
+    store = open_store(":memory:")
     store.load(load_file(DEFAULT_SCENARIO))
     yield store
     store.close()

@@ -19,7 +19,7 @@ from simulator.scenario.generate import generate_inventory
 from simulator.scenario.importer import population_for, scenario_from_body, write_scenario
 from simulator.scenario.loader import load_file
 from simulator.scenario.population import generate_members
-from simulator.store import Store
+from simulator.store import open_store
 
 GUID = "5b1c3a4e-1f2d-4c3b-9a8e-0d1c2b3a4f5e"
 KEY = "test-key"
@@ -40,7 +40,7 @@ def key_order(value: Any) -> Any:
 
 
 def serve(scenario_path: Path) -> dict[str, Any]:
-    store = Store(":memory:")
+    store = open_store(":memory:")
     store.load(load_file(scenario_path))
     client = create_app(store).test_client()
     resp = client.get(f"/IPExternalSamplingService/ExternalSample/{GUID}/Quotas", headers={"API_AUTH_KEY": KEY})

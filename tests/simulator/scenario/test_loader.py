@@ -9,7 +9,7 @@ import pytest
 from simulator.domain.errors import ScenarioError
 from simulator.domain.model import MemberStatus
 from simulator.scenario.loader import load_file, load_text
-from simulator.store import Store
+from simulator.store import open_store
 
 PANEL = "panels:\n  - {guid: 11111111-2222-3333-4444-555555555555, culture: EN-US, api_key: k}\n"
 SURVEY = (
@@ -207,7 +207,7 @@ def test_generated_members_are_deterministic() -> None:
 
 
 def test_a_failed_load_leaves_the_store_as_it_was(default_scenario) -> None:
-    store = Store(":memory:")
+    store = open_store(":memory:")
     store.load(default_scenario)
     before = store.inventory.snapshot().version
     with pytest.raises(ScenarioError):

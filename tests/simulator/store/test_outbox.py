@@ -8,9 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from simulator.store import Store
-from simulator.store.live import process_alive
-from simulator.store.outbox import LEASE_SECONDS, Outgoing
+from simulator.store.records import Outgoing
+from simulator.store.sqlite import SqliteStore
+from simulator.store.sqlite.live import process_alive
+from simulator.store.sqlite.outbox import LEASE_SECONDS
 
 
 def item(n: int, retry: float = 0.0, attempts: int = 8) -> Outgoing:
@@ -29,7 +30,7 @@ def item(n: int, retry: float = 0.0, attempts: int = 8) -> Outgoing:
 
 
 def test_a_failed_notification_goes_behind_the_rest_of_the_queue(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:
         a, b, c = store.outbox.enqueue(conn, [item(1), item(2), item(3)])
     [first] = store.outbox.claim("w1", limit=1)
@@ -39,7 +40,7 @@ def test_a_failed_notification_goes_behind_the_rest_of_the_queue(tmp_path: Path)
 
 
 def test_claims_are_exclusive_and_success_ends_them(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:
         [a] = store.outbox.enqueue(conn, [item(1)])
     [mine] = store.outbox.claim("w1")
@@ -50,7 +51,7 @@ def test_claims_are_exclusive_and_success_ends_them(tmp_path: Path) -> None:
 
 
 def test_after_the_last_attempt_it_is_given_up(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:
         [a] = store.outbox.enqueue(conn, [item(1, attempts=2)])
     for _ in range(2):
@@ -61,7 +62,7 @@ def test_after_the_last_attempt_it_is_given_up(tmp_path: Path) -> None:
 
 
 def test_leases_of_a_process_that_is_gone_are_taken_over(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:
         a, _ = store.outbox.enqueue(conn, [item(1), item(2)])
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -74,7 +75,7 @@ def test_leases_of_a_process_that_is_gone_are_taken_over(tmp_path: Path) -> None
 
 
 def test_the_next_due_time_of_a_notification_in_flight_is_the_end_of_its_lease(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:
         store.outbox.enqueue(conn, [item(1)])
     before = time.time()

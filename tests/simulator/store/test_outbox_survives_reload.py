@@ -11,9 +11,10 @@ from pathlib import Path
 
 from simulator.scenario.model import Scenario
 from simulator.store import Store
-from simulator.store.db import SCHEMA, SCHEMA_VERSION
-from simulator.store.outbox import Outgoing
-from simulator.store.retention import Limits, prune
+from simulator.store.records import Limits, Outgoing
+from simulator.store.sqlite import SqliteStore
+from simulator.store.sqlite.db import SCHEMA, SCHEMA_VERSION
+from simulator.store.sqlite.retention import prune
 from tests.receiver import Receiver, point, start_receiver
 from tests.support import DEFAULT_SCENARIO, Sandbox, start_sandbox
 
@@ -37,7 +38,7 @@ def finish(store: Store, status: int, attempts: int = 1) -> None:
 def test_a_load_and_a_reset_keep_every_notification_and_pending_ones_stay_claimable(
     tmp_path: Path, default_scenario: Scenario
 ) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     store.load(default_scenario)
     delivered, pending = queue(store, 1, 2)
     finish(store, 200)
@@ -54,7 +55,7 @@ def test_a_load_and_a_reset_keep_every_notification_and_pending_ones_stay_claima
 
 
 def test_ids_are_never_reused_after_pruning_everything_and_reopening(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     first = queue(store, 1, 2, 3)
     for _ in first:
         finish(store, 200)
@@ -62,7 +63,7 @@ def test_ids_are_never_reused_after_pruning_everything_and_reopening(tmp_path: P
     assert prune(store.db, Limits(max_age_days=1), later).outbox == 3
     assert store.db.read("SELECT COUNT(*) FROM outbox")[0][0] == 0
     store.close()
-    reopened = Store(tmp_path / "s.db")
+    reopened = SqliteStore(tmp_path / "s.db")
     [next_id] = queue(reopened, 4)
     assert next_id == max(first) + 1
     assert reopened.outbox.get(first[0]) is None  # pruned: gone, never another notification under its id
@@ -82,7 +83,7 @@ def test_a_file_of_the_previous_schema_keeps_its_outbox_and_state(tmp_path: Path
             "'{}', 8, 1, 5)"
         )
         conn.execute("INSERT INTO control_replies(key, status, content_type, body) VALUES ('k', 200, 'x', x'')")
-    store = Store(path)
+    store = SqliteStore(path)
     assert store.db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store.db.read("SELECT guid FROM panels")[0][0] == "p"
     assert store.meta.reply("k") == (200, "x", b"")

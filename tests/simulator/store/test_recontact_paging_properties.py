@@ -16,10 +16,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from simulator.backend import RECONTACT_DEFAULT_PAGE, RECONTACT_MAX_PAGE
 from simulator.scenario.model import Scenario
-from simulator.store.db import Database
-from simulator.store.recontact import Recontact
+from simulator.services.inventory import RECONTACT_DEFAULT_PAGE, RECONTACT_MAX_PAGE
+from simulator.store.sqlite.db import Database
+from simulator.store.sqlite.recontact import Recontact
 from tests.properties import PROPERTY
 from tests.support import ES, PANEL, Sandbox
 

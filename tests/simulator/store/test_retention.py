@@ -10,10 +10,10 @@ from pathlib import Path
 from simulator.domain.faults import FaultRule
 from simulator.scenario.model import Scenario
 from simulator.store import Store
-from simulator.store.db import WAL_LIMIT
-from simulator.store.journal import Entry
-from simulator.store.outbox import Outgoing
-from simulator.store.retention import Limits, prune
+from simulator.store.records import Entry, Limits, Outgoing
+from simulator.store.sqlite import SqliteStore
+from simulator.store.sqlite.db import WAL_LIMIT
+from simulator.store.sqlite.retention import prune
 
 from .test_shared_state import entry as shared_entry
 
@@ -29,7 +29,7 @@ def journal_paths(store: Store) -> list[str]:
 
 
 def test_the_journal_keeps_its_newest_entries_and_the_texts_they_refer_to(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     now = datetime.now(UTC)
     for n in range(30):
         store.journal.add(entry(n, now, response=f'{{"Surveys": "{n % 3}{"x" * 600}"}}'))  # long: stored by hash
@@ -43,7 +43,7 @@ def test_the_journal_keeps_its_newest_entries_and_the_texts_they_refer_to(tmp_pa
 
 
 def test_the_journal_drops_entries_older_than_the_age_limit(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     now = datetime.now(UTC)
     for n, age in enumerate((10, 9, 3, 1, 0)):
         store.journal.add(entry(n, now - timedelta(days=age)))
@@ -61,7 +61,7 @@ def notification(n: int) -> Outgoing:
 
 
 def test_finished_notifications_are_pruned_with_their_attempts_pending_ones_never(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:
         ids = store.outbox.enqueue(conn, [notification(n) for n in range(6)])
     for claimed in store.outbox.claim("w", limit=4):  # two delivered, two given up, two still pending
@@ -76,7 +76,7 @@ def test_finished_notifications_are_pruned_with_their_attempts_pending_ones_neve
 
 
 def test_control_answers_go_by_age_and_count_and_one_being_carried_out_stays(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     for key in ("a", "b", "c", "busy"):
         assert store.meta.claim_reply(key)
     for key in ("a", "b", "c"):
@@ -91,7 +91,7 @@ def test_control_answers_go_by_age_and_count_and_one_being_carried_out_stays(tmp
 def test_used_up_fault_rules_are_pruned_and_their_ids_never_come_back(
     tmp_path: Path, default_scenario: Scenario
 ) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     store.load(dataclasses.replace(default_scenario, faults=[]))
     once = store.meta.add_fault(FaultRule(route="invite", http_status=503, times=1))
     always = store.meta.add_fault(FaultRule(route="quotas", http_status=503))
@@ -110,7 +110,7 @@ def test_state_is_never_pruned(store: Store) -> None:
 
 
 def test_the_wal_is_cut_back_once_a_checkpoint_has_emptied_it(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     with store.db.write() as conn:  # a large transaction (a scenario load) grows the WAL well past the limit
         conn.execute("CREATE TABLE big (x BLOB)")
         conn.executemany("INSERT INTO big VALUES (zeroblob(65536))", [()] * (2 * WAL_LIMIT // 65536))

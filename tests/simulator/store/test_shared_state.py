@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from simulator.domain.clock import ClockSetting
-from simulator.store import Store
-from simulator.store import journal as journal_module
-from simulator.store.db import SCHEMA_VERSION, Database
-from simulator.store.journal import Entry
+from simulator.store.records import Entry
+from simulator.store.sqlite import SqliteStore
+from simulator.store.sqlite import journal as journal_module
+from simulator.store.sqlite.db import SCHEMA_VERSION, Database
 
 FORK = multiprocessing.get_context("fork")
 
@@ -43,13 +43,13 @@ def entry(route: str = "quotas", response: str = "{}", at: datetime | None = Non
 
 
 def _freeze_clock(db_path: str, done: multiprocessing.synchronize.Event) -> None:
-    store = Store(db_path)
+    store = SqliteStore(db_path)
     store.meta.set_clock(ClockSetting(frozen_at=datetime(2030, 5, 6, tzinfo=UTC)))
     done.set()
 
 
 def test_a_change_made_by_another_process_is_seen_on_the_next_read(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     before = store.inventory.snapshot()
     assert store.inventory.snapshot() is before  # unchanged: the cached snapshot, no read
     done = FORK.Event()
@@ -63,7 +63,7 @@ def test_a_change_made_by_another_process_is_seen_on_the_next_read(tmp_path: Pat
 
 
 def test_a_rolled_back_change_never_shows(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     version = store.db.live.version
     with pytest.raises(RuntimeError), store.db.write() as conn:
         store.db.bump_version(conn)
@@ -83,7 +83,7 @@ def test_a_file_of_another_schema_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_repeated_long_responses_are_stored_once_and_read_back_whole(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     long = '{"Surveys":[' + "1," * 2000 + "1]}"
     for _ in range(3):
         store.journal.add(entry(response=long))
@@ -98,14 +98,14 @@ def test_repeated_long_responses_are_stored_once_and_read_back_whole(tmp_path: P
 
 def _add_slowly(db_path: str, queued: multiprocessing.synchronize.Event) -> None:
     journal_module.FLUSH_SECONDS = 0.5  # this process's writer stores its queue only after half a second
-    store = Store(db_path)
+    store = SqliteStore(db_path)
     store.journal.add(entry(route="invite"))
     queued.set()
     time.sleep(1)  # alive until the writer has stored it
 
 
 def test_a_reader_waits_for_what_other_workers_have_queued(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
+    store = SqliteStore(tmp_path / "s.db")
     queued = FORK.Event()
     child = FORK.Process(target=_add_slowly, args=(str(tmp_path / "s.db"), queued))
     child.start()

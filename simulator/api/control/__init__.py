@@ -1,0 +1,29 @@
+"""The operator's control API (``/_sandbox/...``): scenario, reset, quota and survey states, clock, timeline, events,
+journal, explain, participations, members, faults, the outbox. Loopback clients, and others that send the admin
+token (``admin``); each route takes the query parameters and body keys ``control_keys`` declares for it, and refuses
+any other."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from simulator.services import Services
+
+from .. import admin
+from . import events, idempotency, records, requests, unknown, world
+from .idempotency import IDEMPOTENCY_HEADER
+
+
+def blueprint(services: Services) -> Blueprint:
+    bp = Blueprint("control", __name__, url_prefix="/_sandbox")
+    bp.before_request(admin.require_admin)
+    bp.before_request(requests.strict_request)
+    idempotency.register(bp, services.replies)
+    world.register(bp, services.world, services.members)
+    events.register(bp, services.timeline, services.triggers)
+    records.register(bp, services.journal, services.explain, services.notifications, services.triggers)
+    unknown.register(bp)
+    return bp
+
+
+__all__ = ["IDEMPOTENCY_HEADER", "blueprint"]

@@ -1,0 +1,113 @@
+"""Notifications: the events a change calls for become stored notifications (in the transaction of the change), and
+this process's dispatcher delivers them. Also what the operator does with the outbox: list, wait, resend, craft."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from simulator.domain.errors import BadRequestError
+from simulator.domain.events import Event
+from simulator.domain.model import Panel
+from simulator.notify import payloads
+from simulator.notify.dispatcher import Dispatcher
+from simulator.notify.routing import ENDPOINT_SETTINGS, endpoint_headers, outgoing
+from simulator.store import Store, Transaction
+from simulator.store.records import Outgoing
+
+#: The longest an operator's wait for deliveries may last.
+MAX_WAIT = 120.0
+
+
+class Notifications:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.dispatcher: Dispatcher | None = None
+
+    def start_dispatcher(self, concurrency: int = 8) -> Dispatcher:
+        if self.dispatcher is None:
+            self.dispatcher = Dispatcher(self.store.outbox, concurrency).start()
+        return self.dispatcher
+
+    def _wake(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake.set()
+
+    def queue(self, tx: Transaction, events: Sequence[Event], delay: float = 0.0) -> list[int]:
+        """Queue the notifications ``events`` call for (due ``delay`` seconds from now), inside the caller's unit of
+        work; their outbox ids. This process's dispatcher is woken once the work commits."""
+        items = outgoing(list(events), self.store.inventory.snapshot().panels.values())
+        ids = self.store.outbox.queue(tx, items, delay)
+        if ids and self.dispatcher is not None:
+            self.store.after_commit(self.dispatcher.wake.set)
+        return ids
+
+    def send(self, events: Sequence[Event]) -> list[int]:
+        """Queue notifications that go with no other change (a unit of work of their own)."""
+        with self.store.transaction() as tx:
+            return self.queue(tx, events)
+
+    def craft(self, panel: Panel, body: dict[str, Any]) -> int:
+        """A notification composed by the caller (a stale quota status, a tampered or malformed completion), sent
+        to the panel's endpoint for its kind with the endpoint's headers, like any other."""
+        kind = str(body["kind"])
+        endpoint = panel.reconciliation_url if kind == "reconciliation" else panel.settings.get(ENDPOINT_SETTINGS[kind])
+        url = (body.get("url") or endpoint or "").strip()
+        if not url:
+            raise BadRequestError(f"The panel has no endpoint for {kind} notifications: name a url.")
+        fmt = str(body.get("format") or panel.notification_format)
+        if "doc" in body:
+            text, content_type = payloads.render(kind, body["doc"], fmt)
+        else:
+            text = str(body["body"])
+            content_type = "application/xml; charset=utf-8" if fmt == "xml" else "application/json; charset=utf-8"
+        item = Outgoing(
+            kind=kind,
+            panel_guid=panel.guid,
+            url=url,
+            format=fmt,
+            content_type=content_type,
+            body=text,
+            headers={**endpoint_headers(panel, kind), **(body.get("headers") or {})},
+            subject={**(body.get("subject") or {}), "crafted": True},
+            max_attempts=int(body.get("attempts") or 1),
+            retry_seconds=panel.notification_retry_seconds,
+            timeout=panel.notification_timeout,
+        )
+        with self.store.transaction() as tx:
+            (notification_id,) = self.store.outbox.queue(tx, [item])
+        self._wake()
+        return notification_id
+
+    def resend(self, notification_id: int) -> int | None:
+        new = self.store.outbox.resend(notification_id)
+        if new is not None:
+            self._wake()
+        return new
+
+    def listing(self, **filters: Any) -> dict[str, Any]:
+        """The outbox's notifications (``OutboxRepo.list`` filters) with its counts."""
+        outbox = self.store.outbox
+        return {
+            "Notifications": outbox.list(**filters),
+            "Pending": outbox.pending(),
+            "CarriedOver": outbox.carried_over(),
+            "LastID": outbox.last_id(),
+        }
+
+    def get(self, notification_id: int) -> dict[str, Any] | None:
+        return self.store.outbox.get(notification_id)
+
+    def wait(self, ids: list[int], timeout: float) -> dict[str, Any]:
+        """Wait (at most ``timeout`` seconds) until the notifications ``ids`` (none: the current run's) are no longer
+        pending; what became of them."""
+        outbox = self.store.outbox
+        deadline = time.monotonic() + min(timeout, MAX_WAIT)
+        while True:
+            waiting = outbox.list(status="pending", ids=ids or None, limit=10_000)
+            if not waiting or time.monotonic() >= deadline:
+                break
+            time.sleep(0.02)
+        done = outbox.list(ids=ids, limit=10_000) if ids else []
+        return {"Pending": len(waiting), "Notifications": done}

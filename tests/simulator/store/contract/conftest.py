@@ -1,0 +1,45 @@
+"""The implementations the contract runs against, each opened empty and loaded with the contract scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.scenario.model import Scenario
+from simulator.store import Store, open_store
+
+from .samples import contract_scenario, other_scenario
+
+#: Every store implementation the contract runs against: a name (the test id) and how to open an empty store of it
+#: in a test's own temporary directory. An implementation joins by adding one entry here, e.g.
+#: ``"postgres": lambda tmp: open_store(os.environ["SANDBOX_TEST_DSN"])`` (a fresh, empty database per call);
+#: every test in this package then runs against it too.
+IMPLEMENTATIONS: dict[str, Callable[[Path], Store]] = {
+    "sqlite-file": lambda tmp: open_store(tmp / "store.db"),
+    "sqlite-memory": lambda tmp: open_store(":memory:"),
+}
+
+
+@pytest.fixture(scope="session")
+def scenario() -> Scenario:
+    return contract_scenario()
+
+
+@pytest.fixture(scope="session")
+def other() -> Scenario:
+    return other_scenario()
+
+
+@pytest.fixture(params=list(IMPLEMENTATIONS))
+def implementation(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store(implementation: str, tmp_path: Path, scenario: Scenario) -> Iterator[Store]:
+    s = IMPLEMENTATIONS[implementation](tmp_path)
+    s.load(scenario)
+    yield s
+    s.close()
