@@ -90,3 +90,94 @@ def test_no_import_cycles() -> None:
     graph = {name: set(imported(name, path, known)) for name, path in known.items()}
     assert len(graph) > 100  # the walk saw the packages
     assert cycles(graph) == []
+
+
+#: The store's port: the interface and the values it trades in.
+PORT = ("simulator.store.port", "simulator.store.records")
+
+#: Layers, innermost first: what each may import of the project (by module-name prefix). A module belongs to the
+#: first layer whose prefix it starts with; the domain imports nothing of ours but itself, services speak to the store
+#: through its port (``simulator.store``, ``.port``, ``.records``) and never to an implementation.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("simulator.domain", ("simulator.domain",)),
+    ("simulator.store.port", ("simulator.domain", "simulator.scenario.model", "simulator.store.records")),
+    ("simulator.store.records", ("simulator.domain",)),
+    ("simulator.store.sqlite", ("simulator.domain", "simulator.scenario.model", "simulator.store")),
+    ("simulator.store", ("simulator.store",)),
+    ("simulator.scenario", ("simulator.domain", "simulator.scenario", "simulator.schemas")),
+    ("simulator.notify", ("simulator.domain", "simulator.notify", *PORT)),
+    (
+        "simulator.services",
+        ("simulator.domain", "simulator.services", "simulator.store", "simulator.notify", "simulator.scenario"),
+    ),
+    ("conformance", ("conformance", "simulator.domain", "simulator.api.admin")),
+)
+#: Layers that never see HTTP or SQL, and the libraries that would bring them.
+PURE = ("simulator.domain", "simulator.services", *PORT)
+FORBIDDEN_IN_PURE = ("flask", "werkzeug", "sqlite3", "granian")
+
+
+def _within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _third_party(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def layer_violations(graph: dict[str, set[str]], libraries: dict[str, set[str]]) -> list[str]:
+    """Every import that points outward (or into a store implementation from outside the store)."""
+    wrong = []
+    for name, targets in graph.items():
+        allowed = next((a for prefix, a in LAYERS if _within(name, (prefix,))), None)
+        for target in sorted(targets):
+            outward = allowed is not None and not _within(target, allowed)
+            into_implementation = _within(target, ("simulator.store.sqlite",)) and not _within(
+                name, ("simulator.store",)
+            )
+            if outward or into_implementation:
+                wrong.append(f"{name} -> {target}")
+        if _within(name, PURE):
+            wrong += [f"{name} -> {lib}" for lib in sorted(libraries.get(name, set()) & set(FORBIDDEN_IN_PURE))]
+    return wrong
+
+
+def test_the_layer_rules_catch_an_outward_import() -> None:
+    graph = {
+        "simulator.domain.model": {"simulator.services.invites"},
+        "simulator.services.invites": {"simulator.store.sqlite.db", "simulator.domain.model", "simulator.store"},
+        "simulator.api.members": {"simulator.store.sqlite.members", "simulator.services.members"},
+    }
+    libraries = {"simulator.services.invites": {"sqlite3", "json"}}
+    assert layer_violations(graph, libraries) == [
+        "simulator.domain.model -> simulator.services.invites",
+        "simulator.services.invites -> simulator.store.sqlite.db",
+        "simulator.services.invites -> sqlite3",
+        "simulator.api.members -> simulator.store.sqlite.members",
+    ]
+
+
+def test_each_layer_imports_only_what_is_beneath_it() -> None:
+    known = modules()
+    graph = {name: set(imported(name, path, known)) for name, path in known.items()}
+    libraries = {name: _third_party(path) for name, path in known.items()}
+    assert layer_violations(graph, libraries) == []
+
+
+#: No module of the simulator is longer than this: past it, a module holds more than one thing.
+MAX_LINES = 400
+
+
+def test_no_simulator_module_is_over_the_limit() -> None:
+    long = {
+        name: n
+        for name, path in modules().items()
+        if name.startswith("simulator") and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
