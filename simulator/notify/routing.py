@@ -5,7 +5,9 @@ notifications only where enabled)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from simulator.domain.errors import BadRequestError
 from simulator.domain.events import Event, QuotaStatus, Reconciliation, SurveyClosed, VisitEnded
 from simulator.domain.model import Panel
 from simulator.store.records import Outgoing
@@ -44,20 +46,53 @@ def endpoint_headers(panel: Panel, kind: str) -> dict[str, str]:
 
 def _outgoing(panel: Panel, kind: str, url: str, doc: dict[str, object], subject: dict[str, object]) -> Outgoing:
     body, content_type = payloads.render(kind, doc, panel.notification_format)
-    headers = endpoint_headers(panel, kind)
+    return _item(panel, kind, url, panel.notification_format, (body, content_type), {}, subject, None)
+
+
+def _item(
+    panel: Panel,
+    kind: str,
+    url: str,
+    fmt: str,
+    rendered: tuple[str, str],
+    headers: dict[str, str],
+    subject: dict[str, object],
+    attempts: int | None,
+) -> Outgoing:
+    """A notification to ``url`` with the endpoint's headers (plus ``headers``) and the panel's delivery settings."""
+    body, content_type = rendered
     return Outgoing(
         kind=kind,
         panel_guid=panel.guid,
         url=url,
-        format=panel.notification_format,
+        format=fmt,
         content_type=content_type,
         body=body,
-        headers=headers,
+        headers={**endpoint_headers(panel, kind), **headers},
         subject=subject,
-        max_attempts=panel.notification_attempts,
+        max_attempts=panel.notification_attempts if attempts is None else attempts,
         retry_seconds=panel.notification_retry_seconds,
         timeout=panel.notification_timeout,
     )
+
+
+def crafted(panel: Panel, spec: dict[str, Any]) -> Outgoing:
+    """A notification composed by the operator: ``kind``, and ``doc`` (rendered in the panel's format, or
+    ``format``) or ``body`` (sent as it is); ``url`` (default: the panel's endpoint for the kind), ``headers``,
+    ``attempts`` (default 1), ``subject``."""
+    kind = str(spec["kind"])
+    endpoint = panel.reconciliation_url if kind == "reconciliation" else panel.settings.get(ENDPOINT_SETTINGS[kind])
+    url = (spec.get("url") or endpoint or "").strip()
+    if not url:
+        raise BadRequestError(f"The panel has no endpoint for {kind} notifications: name a url.")
+    fmt = str(spec.get("format") or panel.notification_format)
+    if "doc" in spec:
+        rendered = payloads.render(kind, spec["doc"], fmt)
+    else:
+        xml = fmt == "xml"
+        rendered = (str(spec["body"]), "application/xml; charset=utf-8" if xml else "application/json; charset=utf-8")
+    subject = {**(spec.get("subject") or {}), "crafted": True}
+    return _item(panel, kind, url, fmt, rendered, spec.get("headers") or {}, subject, int(spec.get("attempts") or 1))
 
 
 def outgoing(events: Iterable[Event], panels: Iterable[Panel]) -> list[Outgoing]:

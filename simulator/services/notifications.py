@@ -7,14 +7,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.domain.errors import BadRequestError
 from simulator.domain.events import Event
 from simulator.domain.model import Panel
-from simulator.notify import payloads
 from simulator.notify.dispatcher import Dispatcher
-from simulator.notify.routing import ENDPOINT_SETTINGS, endpoint_headers, outgoing
+from simulator.notify.routing import crafted, outgoing
 from simulator.store import Store, Transaction
-from simulator.store.records import Outgoing
 
 #: The longest an operator's wait for deliveries may last.
 MAX_WAIT = 120.0
@@ -51,30 +48,7 @@ class Notifications:
     def craft(self, panel: Panel, body: dict[str, Any]) -> int:
         """A notification composed by the caller (a stale quota status, a tampered or malformed completion), sent
         to the panel's endpoint for its kind with the endpoint's headers, like any other."""
-        kind = str(body["kind"])
-        endpoint = panel.reconciliation_url if kind == "reconciliation" else panel.settings.get(ENDPOINT_SETTINGS[kind])
-        url = (body.get("url") or endpoint or "").strip()
-        if not url:
-            raise BadRequestError(f"The panel has no endpoint for {kind} notifications: name a url.")
-        fmt = str(body.get("format") or panel.notification_format)
-        if "doc" in body:
-            text, content_type = payloads.render(kind, body["doc"], fmt)
-        else:
-            text = str(body["body"])
-            content_type = "application/xml; charset=utf-8" if fmt == "xml" else "application/json; charset=utf-8"
-        item = Outgoing(
-            kind=kind,
-            panel_guid=panel.guid,
-            url=url,
-            format=fmt,
-            content_type=content_type,
-            body=text,
-            headers={**endpoint_headers(panel, kind), **(body.get("headers") or {})},
-            subject={**(body.get("subject") or {}), "crafted": True},
-            max_attempts=int(body.get("attempts") or 1),
-            retry_seconds=panel.notification_retry_seconds,
-            timeout=panel.notification_timeout,
-        )
+        item = crafted(panel, body)
         with self.store.transaction() as tx:
             (notification_id,) = self.store.outbox.queue(tx, [item])
         self._wake()
