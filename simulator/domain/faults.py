@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .codes import ResultCode
+from .codes import INT32_MAX, ResultCode  # a count beyond INT32_MAX is no count a run could use up
 
 #: Route names as the journal records them; fault rules and journal queries use the same names.
 ROUTES = ("quotas", "invite", "invites", "recontact", "quota_status", "settings")
@@ -62,8 +62,6 @@ class FaultRule:
             times=d.get("times"),  # type: ignore[arg-type]
         )
 
-
-INT32_MAX = 2**31 - 1  # Toluna's ids are .NET ints; a count beyond it is no count a run could use up
 
 #: Each field's type and bounds, as ``scenario.json`` has them for a scenario file's fault rules.
 FIELDS: dict[str, tuple[type, int | None, int | None]] = {
