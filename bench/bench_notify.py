@@ -274,7 +274,7 @@ def queue_backlog(db: Path, count: int, url: str) -> float:
     try:
         items = render(store, count, url)
         start = time.perf_counter()
-        with store.db.write() as conn:
+        with store.transaction() as conn:
             store.outbox.queue(conn, items)
         return time.perf_counter() - start
     finally:
@@ -293,7 +293,7 @@ def queue_stream(db: Path, url: str, rate: float, seconds: float) -> tuple[list[
         while len(ids) < len(items):
             due = min(len(items), int((time.perf_counter() - start) * rate) + 1)
             if due > len(ids):
-                with store.db.write() as conn:
+                with store.transaction() as conn:
                     ids += store.outbox.queue(conn, items[len(ids) : due])
             time.sleep(max(0.0, TICK - (time.perf_counter() - start) % TICK))
         return ids, time.perf_counter() - start

@@ -80,7 +80,7 @@ def build_direct(tmp: Path, body: common.Body, quota: int, size: int) -> Built:
     start = time.perf_counter()
     store, _, _ = common.load_store(scenario, db)
     codes = RecontactList(common.PANEL_GUID, quota, generate_count=size, generate_prefix=PREFIX, generate_width=WIDTH)
-    with store.db.write() as conn:
+    with store.transaction() as conn:
         store.recontact.add(conn, common.PANEL_GUID, quota, codes.iter_codes())
     store.close()
     return Built(db, scenario, time.perf_counter() - start)
