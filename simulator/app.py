@@ -113,7 +113,7 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     app.register_blueprint(control.blueprint(services))
     app.register_blueprint(landing.blueprint(services.flow))
     app.register_blueprint(profile.blueprint(services.members))
-    app.register_blueprint(openapi.bp)
+    app.register_blueprint(openapi.blueprint())
     if app.config["FAST_QUOTAS"]:
         app.wsgi_app = FastQuotas(app.wsgi_app, services.inventory, services.journal)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]

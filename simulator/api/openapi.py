@@ -17,8 +17,6 @@ from simulator.schemas import load
 from . import openapi_control, openapi_es, openapi_pages, openapi_partner
 from .errors import JSON_TYPE
 
-bp = Blueprint("openapi", __name__)
-
 #: The schema files whose ``$defs`` become ``components/schemas`` (names are unique across them).
 SCHEMA_FILES = ("toluna", "partner", "control", "sandbox")
 
@@ -70,6 +68,11 @@ def document() -> dict[str, Any]:
     }
 
 
-@bp.get("/openapi.json")
 def openapi() -> Response:
     return Response(json.dumps(document()), 200, content_type=JSON_TYPE)
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("openapi", __name__)
+    bp.add_url_rule("/openapi.json", "openapi", openapi)
+    return bp
