@@ -74,7 +74,7 @@ TARGET_RATE = 1_000  # delivered notifications per second, sustained
 TARGET_P50_MS = 50.0  # event to delivery
 #: The benchmark reads every notification's row once the server is gone: retention must not prune any.
 KEEP_ALL = ("--keep-outbox", "0", "--keep-journal", "0")
-CONCURRENCY = 8  # the dispatcher's concurrent deliveries per server worker (``Notifications.start_dispatcher``)
+CONCURRENCY = 8  # the dispatcher's concurrent deliveries per server worker (``notify.dispatcher.Dispatcher``)
 HOLD_SECONDS = 60.0  # how long the receiver keeps a held request unanswered at most
 CONTROL = "/_sandbox"
 TICK = 0.01  # the stream queues a transaction this often

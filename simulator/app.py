@@ -1,5 +1,6 @@
 """``create_app``: the Flask application of one sandbox (one store). ``build_services`` is the one place where every
-service gets its collaborators; ``create_app`` hands each blueprint the services it uses."""
+service gets its collaborators; ``create_app`` builds the store, the dispatcher and the services, and hands each
+blueprint the services it uses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from simulator.background import start_pruner, start_ticker
+from simulator.notify.dispatcher import Dispatcher
 from simulator.services import Services
 from simulator.services.access import Access
 from simulator.services.dashboard import Dashboard
@@ -49,12 +51,13 @@ from .api.limits import RequestLimits
 from .api.routing import CaseInsensitiveRoutes, SegmentConverter
 
 
-def build_services(store: Store) -> Services:
-    """Every service of one sandbox, each given exactly the collaborators it uses."""
+def build_services(store: Store, dispatcher: Dispatcher | None = None) -> Services:
+    """Every service of one sandbox, each given exactly the collaborators it uses (``dispatcher``: this process's
+    deliverer of notifications, woken when some are queued)."""
     faults = FaultGate(store, on_applied=note_fault)
     access = Access(store, faults)
     eligibility = Eligibility(store)
-    notifications = Notifications(store)
+    notifications = Notifications(store, dispatcher.wake.set if dispatcher else None)
     flow = SurveyFlow(store, eligibility, notifications)
     member_service = Members(store, access)
     world = World(store, access, notifications)
@@ -99,7 +102,8 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     app.url_map.converters["seg"] = SegmentConverter
     if store is None or isinstance(store, str):
         store = open_store(store or ":memory:")
-    services = app.extensions["toluna_sandbox"] = build_services(store)
+    dispatcher = Dispatcher(store.outbox) if app.config["DISPATCH"] else None
+    services = app.extensions["toluna_sandbox"] = build_services(store, dispatcher)
     errors.register(app)
     journaling.register(app, services.journal)
     for prefix, name in zip(external_sample.PREFIXES, ("es", "es_legacy"), strict=True):
@@ -118,8 +122,8 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
         app.wsgi_app = FastQuotas(app.wsgi_app, services.inventory, services.journal)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
     app.wsgi_app = RequestLimits(app.wsgi_app, app)  # type: ignore[method-assign]
-    if app.config["DISPATCH"]:
-        services.notifications.start_dispatcher()
+    if dispatcher is not None:
+        dispatcher.start()
     if app.config["TIMELINE_SECONDS"]:
         start_ticker(services.timeline, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "")
     if app.config["RETENTION_SECONDS"]:

@@ -95,6 +95,9 @@ def test_no_import_cycles() -> None:
 #: The store's port: the interface and the values it trades in.
 PORT = ("simulator.store.port", "simulator.store.records")
 
+#: What services use of ``notify``: building and signing notifications, not delivering them (the app wires that).
+RENDERING = ("simulator.notify.routing", "simulator.notify.payloads", "simulator.notify.encryption")
+
 #: Layers, innermost first: what each may import of the project (by module-name prefix). A module belongs to the
 #: first layer whose prefix it starts with; the domain imports nothing of ours but itself, services speak to the store
 #: through its port (``simulator.store``, ``.port``, ``.records``) and never to an implementation.
@@ -108,7 +111,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("simulator.notify", ("simulator.domain", "simulator.notify", *PORT)),
     (
         "simulator.services",
-        ("simulator.domain", "simulator.services", "simulator.store", "simulator.notify", "simulator.scenario"),
+        ("simulator.domain", "simulator.services", "simulator.store", *RENDERING, "simulator.scenario"),
     ),
     ("conformance", ("conformance", "simulator.domain", "simulator.api.admin")),
 )

@@ -1,15 +1,15 @@
 """Notifications: the events a change calls for become stored notifications (in the transaction of the change), and
-this process's dispatcher delivers them. Also what the operator does with the outbox: list, wait, resend, craft."""
+this process's dispatcher (``notify.dispatcher``, built by the app factory) delivers them. Also what the operator
+does with the outbox: list, wait, resend, craft."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from simulator.domain.events import Event
 from simulator.domain.model import Panel
-from simulator.notify.dispatcher import Dispatcher
 from simulator.notify.routing import crafted, outgoing
 from simulator.store import Store, Transaction
 
@@ -18,26 +18,23 @@ MAX_WAIT = 120.0
 
 
 class Notifications:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.dispatcher: Dispatcher | None = None
+    """``wake`` tells this process's dispatcher that something was queued (none: nothing delivers from here)."""
 
-    def start_dispatcher(self, concurrency: int = 8) -> Dispatcher:
-        if self.dispatcher is None:
-            self.dispatcher = Dispatcher(self.store.outbox, concurrency).start()
-        return self.dispatcher
+    def __init__(self, store: Store, wake: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.wake = wake
 
     def _wake(self) -> None:
-        if self.dispatcher is not None:
-            self.dispatcher.wake.set()
+        if self.wake is not None:
+            self.wake()
 
     def queue(self, tx: Transaction, events: Sequence[Event], delay: float = 0.0) -> list[int]:
         """Queue the notifications ``events`` call for (due ``delay`` seconds from now), inside the caller's unit of
         work; their outbox ids. This process's dispatcher is woken once the work commits."""
         items = outgoing(list(events), self.store.inventory.snapshot().panels.values())
         ids = self.store.outbox.queue(tx, items, delay)
-        if ids and self.dispatcher is not None:
-            self.store.after_commit(self.dispatcher.wake.set)
+        if ids and self.wake is not None:
+            self.store.after_commit(self.wake)
         return ids
 
     def send(self, events: Sequence[Event]) -> list[int]:
