@@ -69,6 +69,13 @@ class Access:
         """The panel a partner's GUID names (any case, spaces around it ignored)."""
         return self.store.inventory.snapshot().panels.get((guid or "").strip().lower())
 
+    def partner(self, guid: str | None, unnamed: str) -> Panel:
+        """The dashboard's and the reports' lookup: an unknown partner is a 400 naming it (or ``unnamed``)."""
+        panel = self.panel(guid)
+        if panel is None:
+            raise BadRequestError(f"Could not find Partner for {guid or unnamed}")
+        return panel
+
     def member_panel(self, guid: str | None) -> Panel:
         """Member management's panel lookup: an unknown GUID is a 400."""
         panel = self.panel(guid)

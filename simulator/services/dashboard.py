@@ -27,10 +27,7 @@ class Dashboard:
 
     def partner(self, guid: str | None) -> Panel:
         """The panel a dashboard request names, or a 400 as at Toluna."""
-        panel = self.access.panel(guid)
-        if panel is None:
-            raise BadRequestError(f"Could not find Partner for {guid or 'the partnerGuid'}")
-        return panel
+        return self.access.partner(guid, "the partnerGuid")
 
     def surveys(
         self, panel: Panel, member_code: str, request: dashboard.SurveysRequest, base_url: str

@@ -22,10 +22,7 @@ class Reports:
         self.access = access
 
     def _partner(self, guid: str | None) -> Panel:
-        panel = self.access.panel(guid)
-        if panel is None:
-            raise BadRequestError(f"Could not find Partner for {guid or 'the PartnerGUID'}")
-        return panel
+        return self.access.partner(guid, "the PartnerGUID")
 
     @staticmethod
     def _span(start: str | None, end: str | None) -> r.Span:
