@@ -9,7 +9,7 @@ from typing import Any
 
 from simulator.domain import registration
 from simulator.domain.errors import BadRequestError, ConflictError, NotFoundError
-from simulator.domain.model import Member, MemberStatus, Panel
+from simulator.domain.model import Member, MemberStatus, Panel, Participation, Visit
 from simulator.domain.profiles import BASIC, category_questions
 from simulator.domain.reference import Culture, Question, ReferenceData
 from simulator.store import Store
@@ -32,6 +32,19 @@ class ProfileForm:
     questions: list[Question]
     basic: bool
     title: str
+
+
+@dataclass(slots=True)
+class MemberRecord:
+    """Support's view of one member: its panel, the reference data (and culture) that name its answers, its
+    participations and its visits (clicks on invite links), oldest first."""
+
+    panel: Panel
+    member: Member
+    reference: ReferenceData
+    culture_id: int
+    participations: list[Participation]
+    visits: list[Visit]
 
 
 class Members:
@@ -148,3 +161,26 @@ class Members:
             member = Member(member.panel_guid, member.member_code, status=member.status, is_active=False)
         self.store.members.put(member)
         return member
+
+    # --- the console --------------------------------------------------------------------------------------
+    def find(self, code: str, panel_guid: str | None = None) -> tuple[list[Panel], list[Member]]:
+        """Support's search: every panel, and the members holding ``code`` (in the panel named, else in any)."""
+        panels = list(self.store.inventory.snapshot().panels.values())
+        wanted = (panel_guid or "").strip().lower()
+        code = code.strip()
+        found = [self.store.members.get(p.guid, code) for p in panels if code and (not wanted or p.guid == wanted)]
+        return panels, [m for m in found if m is not None]
+
+    def record(self, panel_guid: str | None, code: str) -> MemberRecord:
+        """One member, whatever its status, with what names its answers and what it took part in."""
+        member = self.held(panel_guid, code)
+        snap = self.store.inventory.snapshot()
+        panel = snap.panels[member.panel_guid]
+        return MemberRecord(
+            panel,
+            member,
+            snap.reference,
+            culture_of(snap.reference, panel).culture_id,
+            sorted(self.store.members.member_history(member).participations, key=lambda p: p.at),
+            self.store.visits.for_member(panel.guid, member.member_code),
+        )

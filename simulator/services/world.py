@@ -36,6 +36,43 @@ _PARTICIPATION_STATUS = {
 }
 
 
+def key_hint(key: str) -> str:
+    """Enough of an API key to tell keys apart, never the key: its first and last 4 characters (only the first 2
+    of a key shorter than 12)."""
+    return f"{key[:4]}…{key[-4:]}" if len(key) >= 12 else f"{key[:2]}…"
+
+
+def _survey_view(s: Survey) -> dict[str, Any]:
+    """One survey wave as the overview shows it: its state (``open``, ``closed``, ``deleted``) and each quota's
+    counters, live or on hold."""
+    return {
+        "SurveyID": s.survey_id,
+        "WaveID": s.wave_id,
+        "Name": s.name,
+        "Status": s.state.status,
+        "CompletesRequired": s.completes_required,
+        "EstimatedCompletesRemaining": s.estimated_completes_remaining,
+        "Quotas": [
+            {
+                "QuotaID": q.quota_id,
+                "Live": q.state.live,
+                "CompletesRequired": q.completes_required,
+                "EstimatedCompletesRemaining": q.estimated_completes_remaining,
+                "SubQuotas": [
+                    {
+                        "SubQuotaID": sq.subquota_id,
+                        "CurrentCompletes": sq.current_completes,
+                        "MaxTargetCompletes": sq.max_target_completes,
+                    }
+                    for layer in q.layers
+                    for sq in layer.subquotas
+                ],
+            }
+            for q in s.quotas
+        ],
+    }
+
+
 class World:
     def __init__(self, store: Store, access: Access, notifications: Notifications) -> None:
         self.store = store
@@ -94,6 +131,23 @@ class World:
             "BaseURL": base_url,
             "Clock": meta.clock().to_dict(),
             "Panels": panels,
+        }
+
+    def overview(self) -> dict[str, Any]:
+        """The console's overview: the scenario, the clock, the panels (a hint of each key, never the key), and
+        each of their cultures' survey waves with their state and their quotas' counters."""
+        snap = self.store.inventory.snapshot()
+        panels = list(snap.panels.values())
+        return {
+            "Name": self.store.meta.get("scenario_name"),
+            "Clock": snap.clock.to_dict(),
+            "Panels": [
+                {"GUID": p.guid, "Name": p.name, "Culture": p.culture, "KeyHint": key_hint(p.api_key)} for p in panels
+            ],
+            "Cultures": [
+                {"Culture": c, "Surveys": [_survey_view(s) for s in snap.surveys_for(c)]}
+                for c in dict.fromkeys(p.culture for p in panels)
+            ],
         }
 
     # --- states ---------------------------------------------------------------------------------------------

@@ -161,9 +161,12 @@ class Journal:
         until: str | None = None,
         after_id: int | None = None,
         limit: int = 100,
+        result_code: int | None = None,
+        newest_first: bool = False,
     ) -> list[Entry]:
         """Entries in the order they were stored (``wall_at`` orders entries of different workers within one
-        flush interval); filters combine with AND; times compare on the sandbox clock."""
+        flush interval), or the last ``limit`` newest first; filters combine with AND; times compare on the sandbox
+        clock."""
         self.settle()
         where, params = [], []
         for column, value in (
@@ -171,6 +174,7 @@ class Journal:
             ("member_code", member_code),
             ("quota_id", quota_id),
             ("panel_guid", panel_guid),
+            ("result_code", result_code),
         ):
             if value is not None:
                 where.append(f"j.{column} = ?")
@@ -188,7 +192,7 @@ class Journal:
         sql = f"SELECT j.id, {columns} FROM journal j LEFT JOIN journal_texts t ON t.hash = j.response_ref"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY j.id LIMIT ?"
+        sql += f" ORDER BY j.id{' DESC' if newest_first else ''} LIMIT ?"
         params.append(limit)
         out = []
         for row in self.db.read(sql, params):

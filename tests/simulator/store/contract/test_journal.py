@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from simulator.store import Store
@@ -43,6 +44,15 @@ def test_filters_combine(store: Store) -> None:
     assert paths(route="invite", member_code="M-A") == ["/a", "/d"]
     assert paths(member_code="M-A", quota_id=QUOTA) == ["/a"]
     assert paths(panel_guid=SECOND_PANEL) == ["/c"] and paths(panel_guid=PANEL, route="quotas") == []
+
+
+def test_result_code_filters_and_newest_first_gives_the_last_entries(store: Store) -> None:
+    for n, code in enumerate([None, 16, 28, 16, None, 16]):
+        store.journal.add(replace(entry(f"/{n}", route="invite"), result_code=code))
+    assert [e.path for e in store.journal.query(result_code=16)] == ["/1", "/3", "/5"]
+    assert [e.path for e in store.journal.query(result_code=16, newest_first=True, limit=2)] == ["/5", "/3"]
+    assert [e.path for e in store.journal.query(newest_first=True, limit=3)] == ["/5", "/4", "/3"]
+    assert [e.path for e in store.journal.query(limit=2)] == ["/0", "/1"]  # oldest first without it
 
 
 def test_since_and_until_compare_on_the_sandbox_clock(store: Store) -> None:

@@ -1,0 +1,72 @@
+"""Who may change state from the console. Pages (GET) are open to whoever reaches the sandbox; a POST obeys the
+control API's rule (``admin``): loopback peers pass, others send the admin token, in the ``X-Sandbox-Token`` header
+or in the form field ``sandbox_token`` (the console's forms carry a password box for it when the page was served to
+a non-loopback client; the page never holds the token itself). A POST that a page of another origin sent (its
+``Origin`` header names another host) is refused whoever sends it, so a web page open in the operator's browser
+cannot drive a loopback sandbox."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, g, request
+
+from .. import admin
+from .pages import message
+
+#: The form field a browser form carries the admin token in.
+FIELD = "sandbox_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _netloc(url: str) -> str | None:
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return None
+
+
+def refusal() -> str | None:
+    """Why the current request may not change state, or None when it may."""
+    origin = request.headers.get("Origin")
+    if origin is not None and _netloc(origin) != request.host.lower():
+        return (
+            f"This form was sent from another origin ({origin[:100]}), not from the sandbox's own pages. "
+            "Fix: use the console's page itself."
+        )
+    if admin.is_loopback(request.environ.get("REMOTE_ADDR")):
+        return None
+    expected = current_app.config.get(admin.CONFIG) or ""
+    given = request.headers.get(admin.HEADER) or request.form.get(FIELD) or ""
+    if not expected:
+        return (
+            "The console changes state for loopback clients only: this sandbox has no admin token. Fix: start it "
+            f"with --admin-token (or {admin.ENV}) and type the token in the form's admin token box."
+        )
+    if not given:
+        return (
+            "A change from the console needs the admin token from non-loopback clients. Fix: type it in the form's "
+            f"admin token box (or send it in {admin.HEADER})."
+        )
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return "Wrong admin token. Fix: type the token the sandbox printed at start."
+    return None
+
+
+def require_admin_for_changes() -> Response | None:
+    """Before every console request: none goes to the request journal (it records the partner's traffic); a
+    state-changing one that ``refusal`` names a reason for is answered with a 403 page."""
+    g.no_journal = True
+    if request.method in SAFE_METHODS:
+        return None
+    reason = refusal()
+    if reason is None:
+        return None
+    return message(403, "Refused", [reason])
+
+
+def template_context() -> dict[str, Any]:
+    """What every console template knows: whether its forms need the token box (not for loopback clients)."""
+    return {"token_field": FIELD, "needs_token": not admin.is_loopback(request.environ.get("REMOTE_ADDR"))}
