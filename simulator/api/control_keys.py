@@ -84,6 +84,8 @@ ROUTES: dict[str, Takes] = {
     "outbox_resend": Takes(),
     "outbox_wait": Takes(query=("ids", "timeout")),
     "import_reference": Takes(body=Body(TEXT)),
+    "export_capsule": Takes(),
+    "open_capsule": Takes(body=Body(TEXT)),
 }
 
 

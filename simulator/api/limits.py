@@ -34,7 +34,7 @@ DEFAULTS: dict[str, int] = {
 }
 
 #: The routes that take whole files, up to ``MAX_UPLOAD_BYTES``.
-UPLOAD_ROUTES = frozenset({("POST", "/_sandbox/scenario"), ("POST", "/_sandbox/reference")})
+UPLOAD_ROUTES = frozenset({("POST", f"/_sandbox/{name}") for name in ("scenario", "reference", "capsule")})
 
 _READ_SIZE = 64 * 1024
 

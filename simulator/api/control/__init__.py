@@ -10,7 +10,7 @@ from flask import Blueprint
 from simulator.services import Services
 
 from .. import admin
-from . import events, idempotency, records, requests, unknown, world
+from . import capsule, events, idempotency, records, requests, unknown, world
 from .idempotency import IDEMPOTENCY_HEADER
 
 
@@ -22,6 +22,7 @@ def blueprint(services: Services) -> Blueprint:
     world.register(bp, services.world, services.members)
     events.register(bp, services.timeline, services.triggers)
     records.register(bp, services.journal, services.explain, services.notifications, services.triggers)
+    capsule.register(bp, services.capsules)
     unknown.register(bp)
     return bp
 

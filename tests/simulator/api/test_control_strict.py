@@ -23,6 +23,8 @@ CALLS: dict[str, tuple[str, str]] = {
     "show_scenario": ("GET", "/_sandbox/scenario"),
     "load_scenario": ("POST", "/_sandbox/scenario"),
     "reset": ("POST", "/_sandbox/reset"),
+    "export_capsule": ("GET", "/_sandbox/capsule"),
+    "open_capsule": ("POST", "/_sandbox/capsule"),
     "change_quota": ("PUT", "/_sandbox/quotas/4200001"),
     "change_survey": ("PUT", "/_sandbox/surveys/3100001"),
     "change_panel": ("PUT", f"/_sandbox/panels/{PANEL}"),
