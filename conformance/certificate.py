@@ -127,10 +127,10 @@ def file_sha256(path: Path) -> str:
         ) from None
 
 
-def build_manifest(report: Report, config: RunConfig) -> dict[str, Any]:
+def build_manifest(report: Report, config: RunConfig, profile: dict[str, Any] | None = None) -> dict[str, Any]:
     """The signed content. The configuration has its secret-named settings redacted, and the run's encryption key
     is masked wherever else it may appear (a partner command line, a check's evidence): certificates get passed
-    around."""
+    around. ``profile``: the partner configuration's profile the run tested (``profiles.Profile.record``: no keys)."""
     manifest = {
         "format": FORMAT,
         "suite": {"name": "toluna-conformance", "version": suite_version(), "checks_sha256": checks_hash()},
@@ -138,6 +138,7 @@ def build_manifest(report: Report, config: RunConfig) -> dict[str, Any]:
         "scenario": {"name": report.scenario, "path": str(config.scenario), "sha256": file_sha256(config.scenario)},
         "partner": report.partner,
         "configuration": redacted(config),
+        **({"profile": profile} if profile else {}),
         "verdict": "READY" if report.ready else "NOT READY",
         "counts": report.counts(),
         "results": [r.to_dict() for r in report.results],
@@ -210,11 +211,13 @@ def public_key_text(key: Ed25519PublicKey) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------------------------------
-def write_certificate(report: Report, config: RunConfig, path: Path, key_path: Path | None = None) -> Path:
+def write_certificate(
+    report: Report, config: RunConfig, path: Path, key_path: Path | None = None, profile: dict[str, Any] | None = None
+) -> Path:
     """Sign the run's manifest with ``key_path`` (created when missing) or the user's default key, and write the
     certificate to ``path``. A shared support sandbox passes its own key, so its certificates share one signer."""
     key = load_or_create_key(Path(key_path) if key_path else default_key_path())
-    manifest = build_manifest(report, config)
+    manifest = build_manifest(report, config, profile)
     document = {
         "manifest": manifest,
         "signature": base64.b64encode(key.sign(canonical(manifest))).decode("ascii"),

@@ -17,6 +17,8 @@ from . import registry
 from .certificate import add_arguments_for_verify, verify_main, write_certificate
 from .config import ConfigError, load
 from .mapping_cli import add_mapping_parser, mapping_main
+from .preflight import add_preflight_parser, preflight_main
+from .profiles import run_profile
 from .report import write
 from .report.terminal import console_for, print_report
 from .runner import Run, RunError
@@ -58,9 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         run.add_argument(f"--{fmt}", type=Path, help=f"write the {fmt} report here (default: reports/{name})")
     run.add_argument("--certificate", type=Path, help="write a signed go-live certificate here")
     run.add_argument("--signing-key", type=Path, help="the Ed25519 key (PEM) that signs it (default: per user)")
+    run.add_argument("--config", type=Path, help="the partner configuration (go-live profiles, YAML or JSON)")
+    run.add_argument("--profile", help="the profile of --config this run tests (its sandbox; recorded in the sign-off)")
     sub.add_parser("checks", help="list every check")
     add_mapping_parser(sub)
     add_arguments_for_verify(sub)
+    add_preflight_parser(sub)
     return parser
 
 
@@ -77,15 +82,18 @@ def main(argv: list[str] | None = None) -> int:
         return mapping_main(args)
     if args.command == "verify":
         return verify_main(args)
+    if args.command == "preflight":
+        return preflight_main(args)
     try:
         config = load()
-        skip = {"command", "select", "certificate", "signing_key", *DEFAULT_REPORTS}
+        skip = {"command", "select", "certificate", "signing_key", "config", "profile", *DEFAULT_REPORTS}
         flags = {k: v for k, v in vars(args).items() if v is not None and k not in skip}
         if args.select:
             flags["include"] = args.select
         for key in ("certificate", "signing_key"):
             if getattr(args, key):
                 flags[key] = getattr(args, key)
+        profile = run_profile(args.config, args.profile, flags)
         config.update(flags, "command line")
         config.reports.update({fmt: getattr(args, fmt) for fmt in DEFAULT_REPORTS if getattr(args, fmt)})
         report = Run(config, progress=lambda message: console.print(f"[dim]· {message}[/]", highlight=False)).execute()
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"{fmt} report: {write(report, fmt, path)}", highlight=False)
     if config.certificate:
         try:
-            path = write_certificate(report, config, config.certificate, config.signing_key)
+            path = write_certificate(report, config, config.certificate, config.signing_key, profile)
         except ConfigError as exc:
             console.print(f"[red]toluna-conformance: {exc}[/]", highlight=False)
             return 2
