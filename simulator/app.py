@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import Flask
 
+from simulator import __version__
 from simulator.background import start_pruner, start_ticker
 from simulator.notify.dispatcher import Dispatcher
 from simulator.services import Services
 from simulator.services.access import Access
+from simulator.services.capsules import Capsules
 from simulator.services.dashboard import Dashboard
 from simulator.services.eligibility import Eligibility
 from simulator.services.explain import Explain
@@ -31,6 +33,7 @@ from simulator.store import Store, open_store
 from simulator.store.records import DEFAULT_LIMITS, Limits
 
 from .api import (
+    console,
     control,
     dashboard,
     errors,
@@ -78,6 +81,7 @@ def build_services(store: Store, dispatcher: Dispatcher | None = None) -> Servic
         journal=RequestJournal(store),
         replies=Replies(store),
         reports=Reports(store, access),
+        capsules=Capsules(store, __version__),
     )
 
 
@@ -118,6 +122,7 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     app.register_blueprint(landing.blueprint(services.flow))
     app.register_blueprint(profile.blueprint(services.members))
     app.register_blueprint(openapi.blueprint())
+    app.register_blueprint(console.blueprint(services))
     if app.config["FAST_QUOTAS"]:
         app.wsgi_app = FastQuotas(app.wsgi_app, services.inventory, services.journal)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]

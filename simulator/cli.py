@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.api.admin import ENV as ADMIN_TOKEN_ENV
 from simulator.api.admin import generate_token, is_loopback_host
+from simulator.api.journaling import JOURNAL_ROUTES
 from simulator.api.limits import DEFAULTS as INPUT_LIMITS
 from simulator.cli_client import DEFAULT_URL, add_sandbox_arguments, control
 from simulator.domain.errors import ScenarioError
@@ -59,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         KEEP_JOURNAL=args.keep_journal,
         KEEP_OUTBOX=args.keep_outbox,
         KEEP_DAYS=args.keep_days,
+        REPORTS_DIR=args.reports,
         MAX_BODY_BYTES=args.max_body_bytes,
         MAX_UPLOAD_BYTES=args.max_upload_bytes,
         MAX_JSON_DEPTH=args.max_json_depth,
@@ -180,10 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the token non-loopback control API clients send in X-Sandbox-Token (default: ${ADMIN_TOKEN_ENV}; "
         "without one, a new token is printed at start)",
     )
+    p.add_argument(
+        "--reports",
+        default=".sandbox/reports",
+        help="where the console's Runs page finds conformance reports (toluna-conformance run --json/--html into "
+        "it; default %(default)s)",
+    )
     p.add_argument("--control-from-anywhere", action=_Removed)
     for flag, key, helptext in (
         ("--max-body-bytes", "MAX_BODY_BYTES", "largest request body (413 past it)"),
-        ("--max-upload-bytes", "MAX_UPLOAD_BYTES", "largest body of POST /_sandbox/scenario and /_sandbox/reference"),
+        (
+            "--max-upload-bytes",
+            "MAX_UPLOAD_BYTES",
+            "largest body of POST /_sandbox/scenario, /_sandbox/reference and /_sandbox/capsule",
+        ),
         ("--max-json-depth", "MAX_JSON_DEPTH", "deepest JSON nesting a body may have (400 past it)"),
     ):
         p.add_argument(flag, type=int, default=INPUT_LIMITS[key], help=f"{helptext} (default %(default)s)")
@@ -205,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quota", type=int, required=name == "explain")
         p.add_argument("--json", action="store_true")
         if name == "journal":
-            p.add_argument("--route", help="quotas, invite, invites, recontact, quota_status, settings")
+            p.add_argument("--route", help=f"one of {', '.join(JOURNAL_ROUTES)}")
             p.add_argument("--since", help="sandbox time, ISO-8601")
             p.add_argument("--until", help="sandbox time, ISO-8601")
             p.add_argument("--limit", type=int, default=100)
@@ -215,10 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario")
     p.set_defaults(func=cmd_validate)
 
-    from simulator import cli_events, cli_inventory
+    from simulator import cli_capsule, cli_events, cli_har, cli_inventory, cli_listen
 
     cli_inventory.add_commands(sub)
     cli_events.add_commands(sub, DEFAULT_URL)
+    cli_capsule.add_commands(sub)
+    cli_har.add_commands(sub)
+    cli_listen.add_commands(sub)
     return parser
 
 

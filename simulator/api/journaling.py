@@ -9,8 +9,39 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.datastructures import EnvironHeaders
 
+from simulator.domain.faults import ROUTES as ES_ROUTES
 from simulator.services.journal import RequestJournal
 from simulator.store.records import BODY_LIMIT, QUOTAS_HEAD, RESPONSE_LIMIT, Entry
+
+#: Every ``route`` the journal records (what the views pass to ``note``): the names ``GET /_sandbox/journal?route=``
+#: and ``toluna-sandbox journal --route`` take. The External Sample routes and Settings come first, as fault rules
+#: name them; a reference data route is ``reference_`` and its view's name.
+JOURNAL_ROUTES: tuple[str, ...] = (
+    *ES_ROUTES,
+    "member_add",
+    "member_update",
+    "member_get",
+    "get_surveys",
+    "next_profile_url",
+    "register_and_get_surveys",
+    "profile_page",
+    "survey_entry",
+    "survey_outcome",
+    "reference_cultures",
+    "reference_questions_and_answers",
+    "reference_question_data",
+    "reference_device_types",
+    "reference_study_types",
+    "reference_currencies",
+    "reference_question_categories",
+    "reference_rejection_types",
+    "report_survey_status",
+    "report_survey_member_status",
+    "report_member_survey_status",
+    "report_panel_activity_summary",
+    "report_panel_completes",
+    "report_member_activity_details",
+)
 
 _SKIP_PREFIXES = ("/_sandbox", "/openapi.json", "/static")
 _HIDDEN_HEADERS = frozenset({"Cookie"})

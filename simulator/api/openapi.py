@@ -14,7 +14,7 @@ from flask import Blueprint, Response
 from simulator import __version__
 from simulator.schemas import load
 
-from . import openapi_control, openapi_es, openapi_pages, openapi_partner
+from . import openapi_capsule, openapi_console, openapi_control, openapi_es, openapi_pages, openapi_partner
 from .errors import JSON_TYPE
 
 #: The schema files whose ``$defs`` become ``components/schemas`` (names are unique across them).
@@ -46,7 +46,7 @@ def _components() -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for module in (openapi_es, openapi_partner, openapi_pages, openapi_control):
+    for module in (openapi_es, openapi_partner, openapi_pages, openapi_control, openapi_capsule, openapi_console):
         for route, item in module.paths().items():
             if route in out:
                 raise ValueError(f"{route} is documented twice")

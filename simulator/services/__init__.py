@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .access import Access
+from .capsules import Capsules
 from .dashboard import Dashboard
 from .eligibility import Eligibility
 from .explain import Explain
@@ -41,6 +42,7 @@ class Services:
     journal: RequestJournal
     replies: Replies
     reports: Reports
+    capsules: Capsules
 
 
 __all__ = ["Services"]

@@ -117,7 +117,11 @@ class JournalRepo(Protocol):
         until: str | None = None,
         after_id: int | None = None,
         limit: int = 100,
-    ) -> list[Entry]: ...
+        result_code: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Entry]:
+        """Entries matching every filter given, oldest first (``newest_first``: the last ``limit`` of them, newest
+        first)."""
 
 
 class MetaRepo(Protocol):
@@ -261,6 +265,16 @@ class Store(Protocol):
 
     def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
         """Replace the whole state with ``scenario`` at once; the outbox is kept and a new run of it starts."""
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole state as one JSON-able document: every state table's rows, the sandbox-wide facts (reference
+        data, postal areas, outcome rules, the scenario's name, source, digest and text), the clock and the schema
+        version. Neither the journal nor the outbox is part of it."""
+
+    def import_state(self, doc: dict[str, Any]) -> None:
+        """Replace the whole state with an ``export_state`` document in one unit of work (bumping the state
+        version); the journal and the outbox are kept and a new run of the outbox starts, as ``load`` does. A
+        document this store cannot take is a ``ValueError`` that says why, and changes nothing."""
 
     def prune(self, limits: Limits) -> Pruned: ...
 

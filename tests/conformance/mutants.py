@@ -1,5 +1,5 @@
 """Partners that break exactly one of Toluna's rules: the reference partner with one behaviour changed, each named
-after the check that must catch it. ``python -m tests.conformance.mutants NAME --port P`` serves one (the change is
+after the check that must catch it. ``python -m tests.conformance.mutants NAME [--port P]`` serves one (the change is
 made for the whole process, which serves nothing else)."""
 
 from __future__ import annotations
@@ -666,10 +666,24 @@ VARIANTS: dict[str, tuple[Callable[[], None] | None, type[Integration], dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.conformance.mutants")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.conformance.mutants",
+        description="Serve one mutant or variant of the reference partner. The sandbox it talks to comes from the "
+        "environment, as toluna-conformance run --partner-cmd gives it: TOLUNA_SANDBOX_URL (default "
+        "http://127.0.0.1:8080), TOLUNA_PANEL_GUID, TOLUNA_API_KEY.",
+    )
     parser.add_argument("name", choices=sorted({*MUTANTS, *VARIANTS}))
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8081,
+        help="port to serve the partner on (default 8081: the reference partner's, where the default scenario's "
+        "end pages and notification URLs point)",
+    )
     args = parser.parse_args(argv)
+    missing = [name for name in ("TOLUNA_PANEL_GUID", "TOLUNA_API_KEY") if name not in os.environ]
+    if missing:
+        parser.error(f"set {' and '.join(missing)} (the panel of the sandbox the partner talks to; see --help)")
     patch, cls = MUTANTS[args.name] if args.name in MUTANTS else VARIANTS[args.name][:2]
     if patch is not None:
         patch()

@@ -16,6 +16,7 @@ from simulator.services.triggers import Triggers
 
 from ..context import bind
 from ..errors import json_response
+from ..journaling import JOURNAL_ROUTES
 from .requests import ROW_ID, body, whole
 
 
@@ -37,6 +38,8 @@ def journal_entries(journal: RequestJournal) -> Response:
         limit = max(1, min(whole(a.get("limit", "100")), 10_000))
     except ValueError:
         raise BadRequestError("quota, after and limit are whole numbers.") from None
+    if a.get("route") and a["route"] not in JOURNAL_ROUTES:
+        raise BadRequestError(f"Unknown route '{a['route']}': the journal's routes are {', '.join(JOURNAL_ROUTES)}.")
     entries = journal.query(
         route=a.get("route"),
         member_code=a.get("member"),

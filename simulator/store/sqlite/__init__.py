@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from simulator.domain.clock import ClockSetting
 from simulator.domain.geography import to_list as areas_to_list
@@ -18,6 +19,7 @@ from simulator.domain.outcome_rules import to_list as rules_to_list
 from simulator.scenario.model import Scenario
 
 from ..records import Limits, Pruned
+from . import capsule
 from .db import Database
 from .inventory import Inventory
 from .journal import Journal
@@ -94,6 +96,15 @@ class SqliteStore:
             self.meta.put(conn, "scenario_text", scenario.text)
             self.outbox.start_run(conn)
             self.db.bump_version(conn)
+
+    def export_state(self) -> dict[str, Any]:
+        """Every state table as rows, the sandbox-wide facts and the clock (see ``capsule``)."""
+        return capsule.export_state(self.db, _STATE_TABLES)
+
+    def import_state(self, doc: dict[str, Any]) -> None:
+        """Replace the whole state with an ``export_state`` document in one transaction (the journal and the
+        outbox are kept; a new run of the outbox starts); a document that does not fit is a ``ValueError``."""
+        capsule.import_state(self.db, _STATE_TABLES, doc)
 
     def prune(self, limits: Limits) -> Pruned:
         """One retention pass (see ``retention``)."""
