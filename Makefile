@@ -26,11 +26,11 @@ run: install
 TEST_WORKERS ?= 6
 
 test: install browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -q
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -q
 
 # The long lane: soak runs through a flaky network (20 runs).
 test-slow: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -q -m slow
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -q -m slow
 
 # The whole kill matrix: every mutant and correct variant of the reference partner, and the Flask partner.
 mutants: install

@@ -43,8 +43,8 @@ def fenced(text: str, language: str) -> list[str]:
 
 
 def sh_blocks(text: str) -> list[str]:
-    """The fenced ```sh blocks: the commands to run."""
-    return fenced(text, "sh")
+    """The fenced ```sh (or ```bash) blocks: the commands to run, in order."""
+    return [m.group(2) for m in re.finditer(r"^```(sh|bash)\n(.*?)^```$", text, re.M | re.S)]
 
 
 def plain_blocks(text: str) -> list[str]:
@@ -79,7 +79,9 @@ def clean_env(db: Path) -> dict[str, str]:
 
 
 def port_taken(port: int) -> bool:
+    """Something listens on ``port`` (a closed connection's TIME_WAIT does not count: servers reuse the address)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -226,3 +228,95 @@ def test_the_support_recipe_runs_as_written(tmp_path: Path) -> None:
     assert expected, "the recipe shows what explain prints"
     for line in expected:
         assert shown(line).search(log), f"the README shows {line.strip()!r}; the recipe printed:\n{log}"
+
+
+#: Sections whose ```sh blocks the tests above run, and the one that runs make itself.
+RUN_ABOVE = ("## Two commands", SECTION, RECIPE)
+#: Blocks that start their own sandbox on the README's port: the shared one stops first.
+OWN_SANDBOX = "toluna-sandbox serve"
+#: What the other blocks' commands need from a checkout: the tools, the scenarios, the example partner.
+CHECKOUT = (".venv", "fixtures", "examples", "simulator", "conformance", "Makefile", "pyproject.toml")
+
+
+def part(text: str, heading: str) -> str:
+    """The README's text under ``heading``, up to the next heading of the same level or a higher one."""
+    level = heading.split(" ", 1)[0]
+    start = text.index(heading + "\n")
+    # from "##" down: a "# " line inside a shell block is a comment, not a heading
+    ends = [text.find(f"\n{'#' * n} ", start + len(heading)) for n in range(2, len(level) + 1)]
+    found = [e for e in ends if e >= 0]
+    return text[start : min(found) if found else len(text)]
+
+
+def other_blocks(text: str) -> list[str]:
+    """Every ```sh block of the README outside the sections run above, in order."""
+    for heading in RUN_ABOVE:
+        text = text.replace(part(text, heading), "")
+    return sh_blocks(text)
+
+
+def run_block(block: str, cwd: Path, env: dict[str, str], log: Path) -> int | None:
+    with log.open("ab") as sink:
+        sink.write(f"\n$ {block}\n".encode())
+        sink.flush()
+        shell = subprocess.Popen(
+            ["bash", "-c", "set -eu\n. .venv/bin/activate\n" + block],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            return shell.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            stop_group(shell.pid)
+
+
+@pytest.mark.slow
+def test_every_other_readme_command_runs_as_written(tmp_path: Path) -> None:
+    """The README's other ```sh blocks, each pasted into a shell as written (with ``.venv`` activated, as "Two
+    commands" says), in a scratch directory that holds the checkout's tools, scenarios and example partner, with the
+    sandbox the README assumes on 127.0.0.1:8080 (the default scenario) while they run."""
+    busy = [port for port in (8080, 8081, 8090) if port_taken(port)]
+    if busy:
+        pytest.fail(f"ports {busy} are in use on this machine: the README's commands need them")
+    blocks = other_blocks(README.read_text(encoding="utf-8"))
+    assert len(blocks) >= 6
+    work = tmp_path / "checkout"
+    work.mkdir()
+    for name in CHECKOUT:
+        (work / name).symlink_to(ROOT / name)
+    env = clean_env(tmp_path / "unused.db")
+    log = tmp_path / "blocks.log"
+    serve = [
+        str(ROOT / ".venv/bin/toluna-sandbox"),
+        "serve",
+        "--scenario",
+        str(ROOT / "fixtures/scenarios/default.yaml"),
+    ]
+    sandbox = subprocess.Popen(
+        [*serve, "--db", str(tmp_path / "sandbox.db"), "--port", "8080"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        up = run_block(
+            "until curl -s -o /dev/null http://127.0.0.1:8080/_sandbox/health; do sleep 0.2; done", work, env, log
+        )
+        assert up == 0, log.read_text()
+        for block in blocks:
+            if OWN_SANDBOX in block:
+                stop_group(sandbox.pid)
+                sandbox.wait(10)
+            code = run_block(block, work, env, log)
+            assert code == 0, f"a block failed (exit {code}):\n{block}\n--- what the blocks printed:\n{log.read_text()}"
+    finally:
+        stop_group(sandbox.pid)
+        sandbox.wait(10)

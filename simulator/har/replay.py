@@ -8,8 +8,10 @@ an invite URL replays the new invite)."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,14 +134,48 @@ def _outgoing(request: dict[str, Any], learnt: dict[str, str]) -> tuple[str, str
     return str(request["method"]), url.path + (f"?{url.query}" if url.query else ""), headers, body
 
 
+#: The longest a replayed member write waits to keep its recorded distance from the member's previous write.
+MAX_PACE = 2.0
+
+
+class Pacer:
+    """Member writes keep the distance they were recorded at: Toluna refuses a second write of a member within
+    1000 ms, so a session that paced its writes must not be replayed faster than it was recorded (up to
+    ``MAX_PACE`` seconds a write). Other requests go out at once."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[datetime, float]] = {}  # member -> recorded start, monotonic send time
+
+    def wait(self, entry: dict[str, Any]) -> None:
+        member, started = entry.get("_member"), _started(entry)
+        if str(entry["request"]["method"]).upper() not in ("POST", "PUT") or not member or started is None:
+            return
+        previous = self._last.get(str(member))
+        if previous is not None:
+            gap = min((started - previous[0]).total_seconds(), MAX_PACE)
+            delay = previous[1] + gap - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        self._last[str(member)] = (started, time.monotonic())
+
+
+def _started(entry: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(entry.get("startedDateTime", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def replay(entries: list[dict[str, Any]], target: str) -> list[Difference]:
     """Send every entry's request to ``target`` in order; the answers that differ from the recorded ones."""
     base = target.rstrip("/")
     learnt: dict[str, str] = {}
     found = []
+    pacer = Pacer()
     with requests.Session() as session:
         for index, entry in enumerate(entries):
             method, path, headers, body = _outgoing(entry["request"], learnt)
+            pacer.wait(entry)
             try:
                 resp = session.request(
                     method,
