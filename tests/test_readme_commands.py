@@ -203,23 +203,9 @@ def test_the_support_recipe_runs_as_written(tmp_path: Path) -> None:
     (block,) = sh_blocks(recipe)
     env = {**clean_env(tmp_path / "unused.db"), "TMPDIR": str(tmp_path)}
     out = tmp_path / "recipe.log"
-    with out.open("wb") as sink:  # a file, not a pipe: the sandbox the block starts keeps its output open
-        shell = subprocess.Popen(
-            ["bash", "-c", "set -eu\n" + block],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        shell.wait(TIMEOUT)
-    finally:
-        stop_group(shell.pid)
+    code = run_block(block, ROOT, env, out)
     log = out.read_text(encoding="utf-8", errors="replace")
-    assert shell.returncode == 0, f"a command of the recipe failed (exit {shell.returncode}):\n{log}"
-    assert not still_running(shell.pid)
+    assert code == 0, f"a command of the recipe failed (exit {code}):\n{log}"
     expected = [
         line
         for line in plain_blocks(recipe)[0].splitlines()
