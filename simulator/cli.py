@@ -17,7 +17,7 @@ from simulator.cli_client import DEFAULT_URL, add_sandbox_arguments, control
 from simulator.domain.errors import ScenarioError
 from simulator.scenario.loader import load_file
 from simulator.services.world import World
-from simulator.store import open_store
+from simulator.store import StoreLocationError, open_store
 from simulator.store.records import DEFAULT_LIMITS
 
 Command = Callable[[argparse.Namespace], int]
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ScenarioError as exc:
+    except (ScenarioError, StoreLocationError) as exc:
         print(f"toluna-sandbox: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the output was piped to a reader that stopped (``| head``): not an error
