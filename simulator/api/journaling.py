@@ -100,6 +100,8 @@ def register(app: Flask, journal: RequestJournal) -> None:
         g.t0 = time.perf_counter()
         if not request.path.startswith("/_sandbox"):
             journal.pin()
+            # read (and keep) the body before a view parses it as a form, which would leave nothing to journal
+            request.get_data(cache=True)
 
     @app.teardown_request
     def unpin(_exc: BaseException | None) -> None:
