@@ -18,6 +18,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .integration import Integration
 
+#: The header ``toluna-conformance preflight`` marks its empty probe of a notification endpoint with.
+PREFLIGHT = "X-Toluna-Preflight"
+
 
 def parse_notification(body: bytes, content_type: str) -> dict[str, Any]:
     """A notification's fields, from JSON or from XML (Toluna sends either, per the panel's setting)."""
@@ -132,6 +135,9 @@ class Partner:
                         self._send(400, json.dumps({"Message": "send {url}"}))
                         return
                     self._send(200, json.dumps({"Valid": partner.redirect_is_genuine(page)}))
+                elif url.path.startswith("/toluna/notify/") and self.headers.get(PREFLIGHT) == "1" and not body:
+                    # the go-live preflight's empty probe of this endpoint: acknowledged, not processed
+                    self._send(200, json.dumps({"Preflight": True}))
                 elif url.path.startswith("/toluna/notify/"):
                     kind = url.path.rsplit("/", 1)[-1]
                     try:
