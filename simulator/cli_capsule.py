@@ -24,6 +24,7 @@ from simulator import __version__
 from simulator.api.admin import token_headers
 from simulator.cli_client import add_sandbox_arguments, control
 from simulator.har import HarError
+from simulator.har.compare import decisive
 from simulator.har.export import to_har
 from simulator.har.replay import Difference, check_sandbox, replay
 from simulator.services.capsules import CapsuleError, Capsules, pack, summary, unpack
@@ -82,7 +83,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 def _decisive(difference: Difference) -> bool:
     """Whether the status or the ES result code differs (a body alone may differ: the capsule holds the state after
     the tape, and counters, times and tokens moved on)."""
-    return any(what.startswith(("status ", "ResultCode ")) for what in difference.what)
+    return any(decisive(what) for what in difference.what)
 
 
 def replay_tape(base_url: str, tape: list[dict[str, Any]], writes: bool) -> tuple[int, list[Difference]]:

@@ -126,15 +126,24 @@ def _body(recorded: Answer, replayed: Answer) -> list[str]:
     return places[:_SHOWN] + ([f"... {len(places) - _SHOWN} more"] if len(places) > _SHOWN else [])
 
 
+#: How a difference line starts when the status or the ES result code differs (not the body alone).
+STATUS, RESULT_CODE = "status ", "ResultCode "
+
+
+def decisive(line: str) -> bool:
+    """A difference in the status or the ES result code: what a replay on a later state must still agree on."""
+    return line.startswith((STATUS, RESULT_CODE))
+
+
 def differences(recorded: Answer, replayed: Answer) -> list[str]:
     """What differs between a recorded answer and a replayed one, one short line each; none when they agree."""
     out = []
     if recorded.status != replayed.status:
-        out.append(f"status {recorded.status} -> {replayed.status}")
+        out.append(f"{STATUS}{recorded.status} -> {replayed.status}")
     old, new = result_code(recorded.text), result_code(replayed.text)
     if old is None and new is not None and recorded.result_code is not None:
         old = (recorded.result_code, "")  # a successful invite: its code is the journal's, not the body's
     if (old or new) and (old and old[0]) != (new and new[0]):
         shown = [f"{c[0]}{f' ({c[1]})' if c[1] else ''}" if c else "none" for c in (old, new)]
-        return [*out, f"ResultCode {shown[0]} -> {shown[1]}"]  # the code says what the body would
+        return [*out, f"{RESULT_CODE}{shown[0]} -> {shown[1]}"]  # the code says what the body would
     return out + _body(recorded, replayed)
