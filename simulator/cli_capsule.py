@@ -142,7 +142,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except HarError as exc:
         print(f"toluna-sandbox: {exc}", file=sys.stderr)
         return 2
-    decisive = [d for d in found if _decisive(d)]
+    deciding = [d for d in found if _decisive(d)]
     if args.json:
         print(
             json.dumps(
@@ -159,9 +159,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
             print(("" if _decisive(difference) else "(body only) ") + difference.line())
         print(
             f"replay: {sent} request(s) sent again, {len(tape) - sent} not sent (they change state; --writes sends "
-            f"them), {len(decisive)} differ in status or result code, {len(found) - len(decisive)} in the body only"
+            f"them), {len(deciding)} differ in status or result code, {len(found) - len(deciding)} in the body only"
         )
-    return 1 if decisive else 0
+    return 1 if deciding else 0
 
 
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
