@@ -68,7 +68,7 @@ from simulator.notify.routing import outgoing
 from simulator.scenario.importer import scenario_from_body, write_scenario
 from simulator.store import Store, open_store
 from simulator.store.records import Outgoing
-from simulator.store.sqlite.outbox import LEASE_SECONDS
+from simulator.store.sql.outbox import LEASE_SECONDS
 
 TARGET_RATE = 1_000  # delivered notifications per second, sustained
 TARGET_P50_MS = 50.0  # event to delivery

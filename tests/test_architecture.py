@@ -105,7 +105,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("simulator.domain", ("simulator.domain",)),
     ("simulator.store.port", ("simulator.domain", "simulator.scenario.model", "simulator.store.records")),
     ("simulator.store.records", ("simulator.domain",)),
+    ("simulator.store.sql", ("simulator.domain", "simulator.scenario.model", "simulator.store.sql", *PORT)),
     ("simulator.store.sqlite", ("simulator.domain", "simulator.scenario.model", "simulator.store")),
+    ("simulator.store.postgres", ("simulator.domain", "simulator.scenario.model", "simulator.store")),
     ("simulator.store", ("simulator.store",)),
     ("simulator.scenario", ("simulator.domain", "simulator.scenario", "simulator.schemas")),
     ("simulator.notify", ("simulator.domain", "simulator.notify", *PORT)),
@@ -117,7 +119,12 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: Layers that never see HTTP or SQL, and the libraries that would bring them.
 PURE = ("simulator.domain", "simulator.services", *PORT)
-FORBIDDEN_IN_PURE = ("flask", "werkzeug", "sqlite3", "granian")
+FORBIDDEN_IN_PURE = ("flask", "werkzeug", "sqlite3", "psycopg", "psycopg_pool", "granian")
+#: The store's implementations: only the store itself reaches into them.
+IMPLEMENTATIONS = ("simulator.store.sql", "simulator.store.sqlite", "simulator.store.postgres")
+#: The SQL the engines share names no engine's driver.
+ENGINE_NEUTRAL = ("simulator.store.sql",)
+ENGINE_DRIVERS = ("sqlite3", "psycopg", "psycopg_pool")
 
 
 def _within(name: str, prefixes: tuple[str, ...]) -> bool:
@@ -141,13 +148,13 @@ def layer_violations(graph: dict[str, set[str]], libraries: dict[str, set[str]])
         allowed = next((a for prefix, a in LAYERS if _within(name, (prefix,))), None)
         for target in sorted(targets):
             outward = allowed is not None and not _within(target, allowed)
-            into_implementation = _within(target, ("simulator.store.sqlite",)) and not _within(
-                name, ("simulator.store",)
-            )
+            into_implementation = _within(target, IMPLEMENTATIONS) and not _within(name, ("simulator.store",))
             if outward or into_implementation:
                 wrong.append(f"{name} -> {target}")
         if _within(name, PURE):
             wrong += [f"{name} -> {lib}" for lib in sorted(libraries.get(name, set()) & set(FORBIDDEN_IN_PURE))]
+        if _within(name, ENGINE_NEUTRAL):
+            wrong += [f"{name} -> {lib}" for lib in sorted(libraries.get(name, set()) & set(ENGINE_DRIVERS))]
     return wrong
 
 
@@ -157,12 +164,15 @@ def test_the_layer_rules_catch_an_outward_import() -> None:
         "simulator.services.invites": {"simulator.store.sqlite.db", "simulator.domain.model", "simulator.store"},
         "simulator.api.members": {"simulator.store.sqlite.members", "simulator.services.members"},
     }
-    libraries = {"simulator.services.invites": {"sqlite3", "json"}}
+    graph["simulator.store.sql.members"] = {"simulator.store.sqlite.db"}
+    libraries = {"simulator.services.invites": {"sqlite3", "json"}, "simulator.store.sql.members": {"psycopg"}}
     assert layer_violations(graph, libraries) == [
         "simulator.domain.model -> simulator.services.invites",
         "simulator.services.invites -> simulator.store.sqlite.db",
         "simulator.services.invites -> sqlite3",
         "simulator.api.members -> simulator.store.sqlite.members",
+        "simulator.store.sql.members -> simulator.store.sqlite.db",
+        "simulator.store.sql.members -> psycopg",
     ]
 
 

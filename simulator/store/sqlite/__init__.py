@@ -1,121 +1,20 @@
-"""The SQLite implementation of the store port: one file per sandbox (or ``:memory:``), WAL, a repository per
-concern. What it keeps to itself: connections (one per thread), the writer lock file that queues writers before
-SQLite's own lock, the shared-memory sidecar (``live``: the state version, the journal's counts, the outbox signal)
-and the journal's writer thread."""
+"""The SQLite implementation of the store port: one file per sandbox (or ``:memory:``), WAL. What it keeps to itself
+(``db``): connections (one per thread), the writer lock file that queues writers before SQLite's own lock, and the
+shared-memory sidecar (``live``: the state version, the journal's counts, the outbox signal)."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from simulator.domain.clock import ClockSetting
-from simulator.domain.geography import to_list as areas_to_list
-from simulator.domain.outcome_rules import to_list as rules_to_list
-from simulator.scenario.model import Scenario
-
-from ..records import Limits, Pruned
-from . import capsule
+from ..sql import SqlStore
 from .db import Database
-from .inventory import Inventory
-from .journal import Journal
-from .members import Members
-from .meta import Meta
-from .outbox import Outbox
-from .recontact import Recontact
-from .reports import ReportData
-from .retention import prune
-from .timeline import Timeline
-from .visits import Visits
-
-_STATE_TABLES = (
-    "panels",
-    "surveys",
-    "quotas",
-    "members",
-    "participations",
-    "invites",
-    "visits",
-    "recontact",
-    "recontact_lists",
-    "faults",
-    "timeline",
-)
 
 
-class SqliteStore:
+class SqliteStore(SqlStore):
+    db: Database
+
     def __init__(self, path: str | Path = ":memory:") -> None:
-        self.db = Database(path)
-        self.inventory = Inventory(self.db)
-        self.members = Members(self.db)
-        self.recontact = Recontact(self.db)
-        self.journal = Journal(self.db)
-        self.meta = Meta(self.db)
-        self.visits = Visits(self.db)
-        self.reports = ReportData(self.db)
-        self.timeline = Timeline(self.db)
-        self.outbox = Outbox(self.db)
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """The unit of work: a ``BEGIN IMMEDIATE`` transaction on this thread's connection (the connection is the
-        transaction handle the repositories' writes take)."""
-        return self.db.write()
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        self.db.after_commit(callback)
-
-    def load(self, scenario: Scenario, clear_journal: bool = False) -> None:
-        """Replace the whole state with ``scenario`` in one transaction: all of it, or nothing. The outbox is left
-        as it is (pending notifications are still delivered) and a new run of it starts."""
-        if clear_journal:
-            self.journal.settle()  # entries queued before the reset are cleared with the rest
-        with self.db.write() as conn:
-            for table in _STATE_TABLES:
-                conn.execute(f"DELETE FROM {table}")
-            if clear_journal:
-                conn.execute("DELETE FROM journal")
-                conn.execute("DELETE FROM journal_texts")
-            self.inventory.replace(conn, scenario.panels, scenario.surveys)
-            self.members.put_many(conn, scenario.members)
-            self.members.add_participations(conn, scenario.participations)
-            for r in scenario.recontact:
-                self.recontact.add(conn, r.panel_guid, r.quota_id, r.iter_codes())
-            self.meta.replace_faults(conn, scenario.faults)
-            self.timeline.replace(conn, scenario.timeline)
-            self.inventory.replace_reference(scenario.reference, conn)
-            self.meta.put(conn, "postal_areas", json.dumps(areas_to_list(scenario.postal_areas)))
-            self.meta.put(conn, "outcome_rules", json.dumps(rules_to_list(scenario.outcome_rules)))
-            self.meta.set_clock(scenario.clock or ClockSetting(), conn)
-            self.meta.put(conn, "scenario_name", scenario.name)
-            self.meta.put(conn, "scenario_source", scenario.source)
-            self.meta.put(conn, "scenario_digest", scenario.digest)
-            self.meta.put(conn, "scenario_text", scenario.text)
-            self.outbox.start_run(conn)
-            self.db.bump_version(conn)
-
-    def export_state(self) -> dict[str, Any]:
-        """Every state table as rows, the sandbox-wide facts and the clock (see ``capsule``)."""
-        return capsule.export_state(self.db, _STATE_TABLES)
-
-    def import_state(self, doc: dict[str, Any]) -> None:
-        """Replace the whole state with an ``export_state`` document in one transaction (the journal and the
-        outbox are kept; a new run of the outbox starts); a document that does not fit is a ``ValueError``."""
-        capsule.import_state(self.db, _STATE_TABLES, doc)
-
-    def prune(self, limits: Limits) -> Pruned:
-        """One retention pass (see ``retention``)."""
-        return prune(self.db, limits)
-
-    def now(self) -> datetime:
-        return self.inventory.snapshot().clock.now()
-
-    def close(self) -> None:
-        self.journal.flush()
-        self.db.close()
+        super().__init__(Database(path))
 
 
 __all__ = ["SqliteStore"]

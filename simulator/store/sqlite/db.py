@@ -10,22 +10,22 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .live import LiveState
+from .live import LiveState, process_alive
 
 log = logging.getLogger("simulator.store")
 
 #: Stored in the file (``PRAGMA user_version``). A file of a version ``MIGRATIONS`` knows is brought up to date with
 #: its rows; one of any other version is emptied and rebuilt: its state comes back from the scenario (``serve``
 #: reloads it), its journal and outbox are lost.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS panels (guid TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS panels (guid TEXT PRIMARY KEY, position INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS surveys (
     survey_id INTEGER NOT NULL, wave_id INTEGER NOT NULL, culture TEXT NOT NULL, position INTEGER NOT NULL,
     doc TEXT NOT NULL, PRIMARY KEY (survey_id, wave_id));
@@ -103,7 +103,11 @@ _VERSION = "SELECT value FROM meta WHERE key = 'version'"
 #: Schema version -> the tables whose definition changed since: their rows are carried into the new definition
 #: (same columns, new ones take their default), every other table is kept as it is.
 #: 5: outbox, journal and fault rule ids became AUTOINCREMENT (never reused), control replies got their time.
-MIGRATIONS: dict[int, tuple[str, ...]] = {5: ("outbox", "journal", "faults", "control_replies")}
+#: 6: panels keep their scenario order in ``position`` (carried panels all take 0: ordered by GUID among themselves).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    5: ("outbox", "journal", "faults", "control_replies", "panels"),
+    6: ("panels",),
+}
 
 
 def _carry_out(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:
@@ -123,7 +127,12 @@ def _carry_in(conn: sqlite3.Connection, tables: list[str]) -> None:
 
 
 class Database:
-    """A sandbox database file (or ``:memory:``, shared by every thread of this process)."""
+    """A sandbox database file (or ``:memory:``, shared by every thread of this process): the SQLite ``Database`` of
+    ``simulator.store.sql.database``."""
+
+    no_limit = "-1"
+    listed_ids = "(SELECT value FROM json_each(?))"
+    skip_locked = ""  # every write transaction holds SQLite's one write lock: no two claims run at once
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -133,6 +142,7 @@ class Database:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.live = LiveState(None if self.path == ":memory:" else self.path)
+        self.queued_journal = self.path != ":memory:"  # one in-memory database lives in one process: none to wait for
         with self._memory_lock:
             self._create_schema()
         stored = self.stored_version()
@@ -197,8 +207,9 @@ class Database:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``): all of it lands, or none of it does."""
+    def write(self, exclusive: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): all of it lands, or none of it does. Every SQLite write
+        transaction is exclusive, whatever ``exclusive`` says."""
         with self._memory_lock if self.path == ":memory:" else self.live.writer():
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
@@ -245,6 +256,22 @@ class Database:
         with self._memory_lock if self.path == ":memory:" else _nullcontext():
             cur = self.conn.execute(sql, params)
             return cur.fetchall()
+
+    def columns(self, conn: sqlite3.Connection, table: str) -> set[str]:
+        return {r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")}
+
+    def errors(self) -> tuple[type[Exception], ...]:
+        return (sqlite3.Error,)
+
+    def lease_owner(self, owner: str) -> str:
+        return owner
+
+    def dead_owners(self, owners: list[str]) -> list[str]:
+        """Owners are ``"<pid>-<id>"``; the database is one file on one host, so a pid names a process."""
+        return [o for o in owners if o.split("-", 1)[0].isdigit() and not process_alive(int(o.split("-", 1)[0]))]
+
+    def ids_restart(self, tables: Iterable[str]) -> None:
+        """Nothing to do: a rowid table numbers new rows after its highest id (AUTOINCREMENT ones never reuse)."""
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -9,9 +9,8 @@ import time
 from pathlib import Path
 
 from simulator.store.records import Outgoing
+from simulator.store.sql.outbox import LEASE_SECONDS
 from simulator.store.sqlite import SqliteStore
-from simulator.store.sqlite.live import process_alive
-from simulator.store.sqlite.outbox import LEASE_SECONDS
 
 
 def item(n: int, retry: float = 0.0, attempts: int = 8) -> Outgoing:
@@ -70,7 +69,7 @@ def test_leases_of_a_process_that_is_gone_are_taken_over(tmp_path: Path) -> None
     store.outbox.claim(f"{gone.pid}-1", limit=1)  # killed mid-delivery
     store.outbox.claim(f"{os.getpid()}-2", limit=1)  # still delivering
     assert store.outbox.claim("w3") == []
-    assert store.outbox.release_dead(process_alive) == 1
+    assert store.outbox.release_dead() == 1
     assert [x.id for x in store.outbox.claim("w3")] == [a]
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from simulator.scenario.model import Scenario
 from simulator.store import Store
 from simulator.store.records import Limits, Outgoing
+from simulator.store.sql.retention import prune
 from simulator.store.sqlite import SqliteStore
 from simulator.store.sqlite.db import SCHEMA, SCHEMA_VERSION
-from simulator.store.sqlite.retention import prune
 from tests.receiver import Receiver, point, start_receiver
 from tests.support import DEFAULT_SCENARIO, Sandbox, start_sandbox
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from simulator.scenario.model import Scenario
 from simulator.services.inventory import RECONTACT_DEFAULT_PAGE, RECONTACT_MAX_PAGE
+from simulator.store.sql.recontact import Recontact
 from simulator.store.sqlite.db import Database
-from simulator.store.sqlite.recontact import Recontact
 from tests.properties import PROPERTY
 from tests.support import ES, PANEL, Sandbox
 

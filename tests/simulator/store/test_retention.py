@@ -11,9 +11,9 @@ from simulator.domain.faults import FaultRule
 from simulator.scenario.model import Scenario
 from simulator.store import Store
 from simulator.store.records import Entry, Limits, Outgoing
+from simulator.store.sql.retention import prune
 from simulator.store.sqlite import SqliteStore
 from simulator.store.sqlite.db import WAL_LIMIT
-from simulator.store.sqlite.retention import prune
 
 from .test_shared_state import entry as shared_entry
 

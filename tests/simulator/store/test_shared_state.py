@@ -12,8 +12,8 @@ import pytest
 
 from simulator.domain.clock import ClockSetting
 from simulator.store.records import Entry
+from simulator.store.sql import journal as journal_module
 from simulator.store.sqlite import SqliteStore
-from simulator.store.sqlite import journal as journal_module
 from simulator.store.sqlite.db import SCHEMA_VERSION, Database
 
 FORK = multiprocessing.get_context("fork")

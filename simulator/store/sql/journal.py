@@ -20,14 +20,13 @@ import json
 import logging
 import multiprocessing.util
 import os
-import sqlite3
 import threading
 import time
 import weakref
 from typing import Any
 
 from ..records import BODY_LIMIT, RESPONSE_LIMIT, Entry
-from .db import Database
+from .database import Connection, Database
 
 log = logging.getLogger("simulator.journal")
 
@@ -55,7 +54,7 @@ _COLUMNS = [
 ]
 _STORED = [*_COLUMNS, "response_ref"]
 _INSERT = f"INSERT INTO journal({', '.join(_STORED)}) VALUES ({', '.join('?' * len(_STORED))})"
-_INSERT_TEXT = "INSERT OR IGNORE INTO journal_texts(hash, text) VALUES (?, ?)"
+_INSERT_TEXT = "INSERT INTO journal_texts(hash, text) VALUES (?, ?) ON CONFLICT DO NOTHING"
 #: Responses longer than this are stored once per distinct text (a GetQuotas poll repeats the last one's head).
 SHARED_TEXT = 512
 
@@ -82,7 +81,7 @@ def _row(e: Entry, texts: dict[str, str]) -> list[Any]:
     return values
 
 
-def _insert(conn: sqlite3.Connection, entries: list[Entry]) -> None:
+def _insert(conn: Connection, entries: list[Entry]) -> None:
     texts: dict[str, str] = {}
     rows = [_row(e, texts) for e in entries]
     conn.executemany(_INSERT_TEXT, texts.items())
@@ -95,7 +94,7 @@ _HEADERS, _REQUEST, _RESPONSE = (_COLUMNS.index(c) for c in ("request_headers", 
 class Journal:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.queued = db.path != ":memory:"  # one in-memory database lives in one process: no one to wait for
+        self.queued = db.queued_journal
         self._pending: list[Entry] = []
         self._queued_total = 0  # entries this process queued, and of those, stored
         self._stored_total = 0
@@ -105,7 +104,7 @@ class Journal:
 
     def add(self, e: Entry) -> None:
         if not self.queued:
-            with self.db.write() as conn:
+            with self.db.write(exclusive=False) as conn:
                 _insert(conn, [e])
             return
         pid = os.getpid()
@@ -130,7 +129,7 @@ class Journal:
             with self._pending_lock:
                 batch, self._pending = self._pending, []
             if batch:
-                with self.db.write() as conn:
+                with self.db.write(exclusive=False) as conn:
                     _insert(conn, batch)
                 self._stored_total += len(batch)
                 self.db.live.mark_stored(self._stored_total)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,22 +10,26 @@ from simulator.domain import questions as q
 from simulator.domain.decisions import History
 from simulator.domain.model import Invite, Member, Participation
 
-from .db import Database
+from .database import Connection, Database
 from .docs import member_from_doc, member_to_doc
 
 
-def _participation(row: sqlite3.Row | tuple) -> Participation:
+def _participation(row: tuple) -> Participation:
     panel, code, survey, wave, quota, status, at = row
     return Participation(panel, code, survey, wave, status, datetime.fromisoformat(at), quota)
 
 
 _P_COLUMNS = "panel_guid, member_code, survey_id, wave_id, quota_id, status_id, at"
+_PUT_MEMBER = (
+    "INSERT INTO members(panel_guid, member_code, doc) VALUES (?, ?, ?) "
+    "ON CONFLICT (panel_guid, member_code) DO UPDATE SET doc = excluded.doc"
+)
 _I_COLUMNS = (
     "token, panel_guid, member_code, survey_id, wave_id, quota_id, created_at, partner_amount, original_survey_id"
 )
 
 
-def _invite(r: sqlite3.Row | tuple) -> Invite:
+def _invite(r: tuple) -> Invite:
     return Invite(r[0], r[1], r[2], r[3], r[4], r[5], datetime.fromisoformat(r[6]), r[7], r[8])
 
 
@@ -49,9 +52,9 @@ class Members:
             return int(self.db.read("SELECT COUNT(*) FROM members")[0][0])
         return int(self.db.read("SELECT COUNT(*) FROM members WHERE panel_guid = ?", (panel_guid,))[0][0])
 
-    def put_many(self, conn: sqlite3.Connection, members: Iterable[Member]) -> None:
+    def put_many(self, conn: Connection, members: Iterable[Member]) -> None:
         conn.executemany(
-            "INSERT OR REPLACE INTO members(panel_guid, member_code, doc) VALUES (?, ?, ?)",
+            _PUT_MEMBER,
             ((m.panel_guid, m.member_code, member_to_doc(m)) for m in members),
         )
 
@@ -74,12 +77,12 @@ class Members:
             if last is not None and wall - float(last) < gap:
                 return "too_soon"
             conn.execute(
-                "INSERT OR REPLACE INTO members(panel_guid, member_code, doc) VALUES (?, ?, ?)",
+                _PUT_MEMBER,
                 (*key, member_to_doc(member, written_at=wall)),
             )
         return "written"
 
-    def add_participations(self, tx: sqlite3.Connection, items: Iterable[tuple[Participation, str | None]]) -> None:
+    def add_participations(self, tx: Connection, items: Iterable[tuple[Participation, str | None]]) -> None:
         """Each item is a participation and the member's account group (kept for code 26)."""
         tx.executemany(
             f"INSERT INTO participations({_P_COLUMNS}, account_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -167,8 +170,9 @@ class Members:
         completes."""
         where = "WHERE survey_id = ? AND wave_id = ?" if survey_id is not None else ""
         rows = self.db.read(
-            "SELECT survey_id, wave_id, COUNT(*), COALESCE(SUM(status_id = ?), 0), "
-            f"COALESCE(SUM(status_id = ? AND panel_guid = ?), 0) FROM participations {where} "
+            "SELECT survey_id, wave_id, COUNT(*), COALESCE(SUM(CASE WHEN status_id = ? THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN status_id = ? AND panel_guid = ? THEN 1 ELSE 0 END), 0) "
+            f"FROM participations {where} "
             "GROUP BY survey_id, wave_id",
             (q.QUALIFIED, q.QUALIFIED, panel_guid, *((survey_id, wave_id) if survey_id is not None else ())),
         )

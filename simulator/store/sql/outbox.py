@@ -17,14 +17,11 @@ retention only (``retention``).
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from ..records import Claimed, Outgoing
-from .db import Database
-from .live import process_alive
+from .database import Connection, Database
 
 LEASE_SECONDS = 30.0
 MAX_DELAY = 60.0
@@ -50,7 +47,7 @@ class Outbox:
         self.db = db
 
     @staticmethod
-    def enqueue(conn: sqlite3.Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
+    def enqueue(conn: Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
         """Inside the caller's transaction, due ``delay`` seconds from now; the new notifications' ids."""
         ids = []
         now = _now()
@@ -60,16 +57,16 @@ class Outbox:
                 "INSERT INTO outbox(kind, panel_guid, url, format, content_type, headers, body, created_at, status, "
                 "attempts, next_at, subject, max_attempts, retry_seconds, timeout, queue_seq) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?, "
-                "(SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM outbox))",
+                "(SELECT COALESCE(MAX(queue_seq), 0) + 1 FROM outbox)) RETURNING id",
                 (
                     o.kind, o.panel_guid, o.url, o.format, o.content_type, json.dumps(o.headers), o.body, now, due,
                     json.dumps(o.subject), o.max_attempts, o.retry_seconds, o.timeout,
                 ),
             )  # fmt: skip
-            ids.append(int(cur.lastrowid or 0))
+            ids.append(int(cur.fetchone()[0]))
         return ids
 
-    def queue(self, tx: sqlite3.Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
+    def queue(self, tx: Connection, items: list[Outgoing], delay: float = 0.0) -> list[int]:
         """``enqueue``, and once the transaction commits, signal every process's dispatcher."""
         ids = self.enqueue(tx, items, delay)
         if ids:
@@ -79,14 +76,14 @@ class Outbox:
     def claim(self, owner: str, limit: int = 64) -> list[Claimed]:
         """Take up to ``limit`` due notifications, in queue order, for ``LEASE_SECONDS``."""
         now = _now()
-        with self.db.write() as conn:
+        with self.db.write(exclusive=False) as conn:
             rows = conn.execute(
                 "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
                 "SELECT id FROM outbox WHERE status = 'pending' AND next_at <= ? "
-                "AND (lease_until IS NULL OR lease_until < ?) ORDER BY queue_seq LIMIT ?) "
+                f"AND (lease_until IS NULL OR lease_until < ?) ORDER BY queue_seq LIMIT ?{self.db.skip_locked}) "
                 "RETURNING id, url, content_type, headers, body, attempts, max_attempts, retry_seconds, timeout, "
                 "queue_seq",
-                (owner, now + LEASE_SECONDS, now, now, limit),
+                (self.db.lease_owner(owner), now + LEASE_SECONDS, now, now, limit),
             ).fetchall()
         rows.sort(key=lambda r: r[9])  # RETURNING keeps no order: the queue's is the one that counts
         return [Claimed(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8]) for r in rows]
@@ -97,7 +94,8 @@ class Outbox:
         """One attempt's result; True when it delivered. Only the lease's owner may end it."""
         ok = status is not None and 200 <= status < 300
         now = _now()
-        with self.db.write() as conn:
+        owner = self.db.lease_owner(owner)
+        with self.db.write(exclusive=False) as conn:
             conn.execute(
                 "INSERT INTO outbox_attempts(notification_id, at, status, error, latency_ms, response) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -161,15 +159,15 @@ class Outbox:
         )
         return float(row[0][0]) if row and row[0][0] is not None else None
 
-    def release_dead(self, alive: Callable[[int], bool] = process_alive) -> int:
+    def release_dead(self) -> int:
         """End the leases of dispatchers whose process is gone (``kill -9`` mid-delivery), so what they had in hand
-        is delivered now rather than when the lease runs out; how many notifications were freed. Owners are
-        ``"<pid>-<id>"``; the database is one file on one host, so a pid names a process."""
+        is delivered now rather than when the lease runs out; how many notifications were freed. The database
+        tells which owners are gone (``Database.dead_owners``)."""
         now = _now()
         owners = self.db.read(
             "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending' AND lease_until >= ?", (now,)
         )
-        dead = [o for (o,) in owners if o and o.split("-", 1)[0].isdigit() and not alive(int(o.split("-", 1)[0]))]
+        dead = self.db.dead_owners([o for (o,) in owners if o])
         if not dead:
             return 0
         with self.db.write() as conn:
@@ -181,11 +179,11 @@ class Outbox:
             return cur.rowcount
 
     @staticmethod
-    def start_run(conn: sqlite3.Connection) -> None:
+    def start_run(conn: Connection) -> None:
         """Inside a scenario load: notifications queued from now on form the current run; nothing is removed."""
         conn.execute(
-            "INSERT OR REPLACE INTO meta(key, value) "
-            "VALUES (?, (SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) FROM outbox))",
+            "INSERT INTO meta(key, value) VALUES (?, (SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) FROM outbox)) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (RUN_FROM,),
         )
 
@@ -244,7 +242,7 @@ class Outbox:
         return found[0]
 
     @staticmethod
-    def _doc(r: sqlite3.Row | tuple) -> dict[str, Any]:
+    def _doc(r: tuple) -> dict[str, Any]:
         return {
             "ID": r[0],
             "Kind": r[1],

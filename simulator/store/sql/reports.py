@@ -7,7 +7,7 @@ from datetime import datetime
 
 from simulator.domain.reports import Activity, Row
 
-from .db import Database
+from .database import Database
 
 
 class ReportData:

@@ -4,12 +4,11 @@ however many workers watch the clock, each entry fires once."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from simulator.domain.timeline import Entry
 
-from .db import Database
+from .database import Connection, Database
 
 
 class Timeline:
@@ -17,7 +16,7 @@ class Timeline:
         self.db = db
 
     @staticmethod
-    def replace(conn: sqlite3.Connection, entries: list[Entry]) -> None:
+    def replace(conn: Connection, entries: list[Entry]) -> None:
         conn.execute("DELETE FROM timeline")
         conn.executemany(
             "INSERT INTO timeline(at, doc) VALUES (?, ?)",

@@ -2,7 +2,7 @@
 
 The document (``SqliteStore.export_state``)::
 
-    {"schema": 6,                                   # SCHEMA_VERSION of the store that wrote it
+    {"schema": 7,                                   # STATE_FORMAT: the same for every store
      "clock": {"frozen_at": "...", "offset_seconds": 0.0},
      "meta": {"reference": "...", "scenario_name": "...", ...},   # sandbox-wide facts, as stored (text)
      "tables": {"members": {"columns": [...], "rows": [[...], ...]}, ...}}
@@ -16,18 +16,20 @@ does not have, or a row that does not fit is a ``ValueError`` and changes nothin
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from simulator.domain.clock import ClockSetting
 
-from .db import SCHEMA_VERSION, Database
+from .database import Connection, Database
 from .docs import dumps
 from .meta import Meta, clock_from_text
 from .outbox import RUN_FROM, Outbox
 
+#: The version of this document's layout (the state tables and their columns), whichever store wrote it: a capsule
+#: of one store opens in the other. 7: panels keep their scenario order in ``position``.
+STATE_FORMAT = 7
 #: Meta keys that are not state: the change counter, the outbox's run mark, the clock (given on its own).
 _NOT_STATE = frozenset({"version", RUN_FROM, "clock"})
 #: Columns holding a JSON document: given as the value, not as its text.
@@ -52,7 +54,7 @@ def export_state(db: Database, tables: Iterable[str]) -> dict[str, Any]:
         meta = {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta") if k not in _NOT_STATE}
         clock = clock_from_text(conn.execute("SELECT value FROM meta WHERE key = 'clock'").fetchall())
     return {
-        "schema": SCHEMA_VERSION,
+        "schema": STATE_FORMAT,
         "clock": {
             "frozen_at": clock.frozen_at.isoformat() if clock.frozen_at else None,
             "offset_seconds": clock.offset_seconds,
@@ -74,11 +76,11 @@ def _clock(doc: Any) -> ClockSetting:
         ) from None
 
 
-def _table_rows(conn: sqlite3.Connection, table: str, doc: Any) -> tuple[list[str], list[list[Any]]]:
+def _table_rows(db: Database, conn: Connection, table: str, doc: Any) -> tuple[list[str], list[list[Any]]]:
     """The columns and rows of one table of the document, checked against the table's definition."""
     if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("rows"), list):
         raise ValueError(f"tables.{table}: expected {{columns: [...], rows: [[...], ...]}}")
-    known = {r[1] for r in conn.execute(f"PRAGMA main.table_info({table})")}
+    known = db.columns(conn, table)
     columns = doc["columns"]
     unknown = [c for c in columns if c not in known]
     if unknown or len(set(columns)) != len(columns):
@@ -102,8 +104,8 @@ def import_state(db: Database, tables: Iterable[str], doc: dict[str, Any]) -> No
     schema = doc.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool):
         raise ValueError("schema: missing (the store schema version the state was written with)")
-    if schema > SCHEMA_VERSION:
-        raise ValueError(f"schema {schema} is newer than this sandbox's ({SCHEMA_VERSION}): open it with a newer one")
+    if schema > STATE_FORMAT:
+        raise ValueError(f"schema {schema} is newer than this sandbox's ({STATE_FORMAT}): open it with a newer one")
     setting = _clock(doc.get("clock", {}))
     meta, given = doc.get("meta", {}), doc.get("tables", {})
     if not isinstance(meta, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()):
@@ -114,7 +116,7 @@ def import_state(db: Database, tables: Iterable[str], doc: dict[str, Any]) -> No
         raise ValueError(f"tables: {extra} are not state tables of this sandbox ({', '.join(names)})")
     try:
         with db.write() as conn:
-            checked = {table: _table_rows(conn, table, given[table]) for table in names if table in given}
+            checked = {table: _table_rows(db, conn, table, given[table]) for table in names if table in given}
             for table in names:
                 conn.execute(f"DELETE FROM {table}")
             for table, (columns, rows) in checked.items():
@@ -129,5 +131,6 @@ def import_state(db: Database, tables: Iterable[str], doc: dict[str, Any]) -> No
             Meta(db).set_clock(setting, conn)
             Outbox.start_run(conn)
             db.bump_version(conn)
-    except sqlite3.Error as exc:
+    except db.errors() as exc:
         raise ValueError(f"the state does not fit this sandbox's tables: {exc}") from None
+    db.ids_restart(names)

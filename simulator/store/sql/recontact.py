@@ -5,22 +5,24 @@ The primary key is the paging index, so a page costs one index seek whatever the
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
-from .db import Database
+from .database import Connection, Database
 
 
 class Recontact:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def add(self, tx: sqlite3.Connection, panel_guid: str, quota_id: int, codes: Iterable[str]) -> None:
+    def add(self, tx: Connection, panel_guid: str, quota_id: int, codes: Iterable[str]) -> None:
         tx.executemany(
-            "INSERT OR IGNORE INTO recontact(panel_guid, quota_id, member_code) VALUES (?, ?, ?)",
+            "INSERT INTO recontact(panel_guid, quota_id, member_code) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             ((panel_guid, quota_id, c) for c in codes),
         )
-        tx.execute("INSERT OR IGNORE INTO recontact_lists(panel_guid, quota_id) VALUES (?, ?)", (panel_guid, quota_id))
+        tx.execute(
+            "INSERT INTO recontact_lists(panel_guid, quota_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (panel_guid, quota_id),
+        )
 
     def page(self, panel_guid: str, quota_id: int, after: str | None, limit: int) -> tuple[list[str], bool]:
         """Up to ``limit`` codes after ``after``, and whether more follow."""

@@ -6,13 +6,12 @@ reference id) and the invite's ``used_at``; finishing it updates both rows. The 
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from simulator.domain import questions as q
 from simulator.domain.model import Visit
 
-from .db import Database
+from .database import Connection, Database
 
 _COLUMNS = (
     "reference_id, token, panel_guid, member_code, survey_id, wave_id, quota_id, at, activity, additional_data, "
@@ -20,7 +19,7 @@ _COLUMNS = (
 )
 
 
-def _visit(r: sqlite3.Row | tuple) -> Visit:
+def _visit(r: tuple) -> Visit:
     return Visit(
         r[0],
         r[1],
@@ -60,7 +59,7 @@ class Visits:
         return _visit(rows[0]) if rows else None
 
     @staticmethod
-    def record(tx: sqlite3.Connection, v: Visit, account_group: str | None = None) -> None:
+    def record(tx: Connection, v: Visit, account_group: str | None = None) -> None:
         """A new visit; a started one also opens its participation and uses up its invite."""
         tx.execute(
             f"INSERT INTO visits({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
@@ -104,7 +103,7 @@ class Visits:
 
     @staticmethod
     def finish(
-        tx: sqlite3.Connection, reference_id: str, outcome: str, status_id: int, status: str, at: datetime, page: str
+        tx: Connection, reference_id: str, outcome: str, status_id: int, status: str, at: datetime, page: str
     ) -> bool:
         """Close an open visit; False when it was already finished (a double submit), and nothing changes."""
         cur = tx.execute(

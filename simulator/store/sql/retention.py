@@ -13,16 +13,14 @@ Ids are never reused after pruning (``AUTOINCREMENT``).
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from ..records import Limits, Pruned
-from .db import Database
+from .database import Connection, Database
 from .meta import Meta
 
 #: Rows deleted per transaction.
 CHUNK = 2_000
-_LISTED = "(SELECT value FROM json_each(?))"  # the ids of a JSON list given as one parameter
 
 
 def prune(db: Database, limits: Limits, now: datetime | None = None) -> Pruned:
@@ -32,12 +30,12 @@ def prune(db: Database, limits: Limits, now: datetime | None = None) -> Pruned:
     done.journal, done.journal_texts = _prune_journal(db, limits, now)
     done.outbox = _prune_outbox(db, limits, now)
     with db.write() as conn:
-        done.replies = _prune_replies(conn, limits, now)
+        done.replies = _prune_replies(conn, limits, now, db.no_limit)
         done.faults = conn.execute("DELETE FROM faults WHERE remaining IS NOT NULL AND remaining <= 0").rowcount
     return done
 
 
-def _keep_from(conn: sqlite3.Connection, table: str, where: str, newest: int) -> int:
+def _keep_from(conn: Connection, table: str, where: str, newest: int) -> int:
     """The lowest id among ``table``'s ``newest`` rows matching ``where`` (0: fewer rows than that)."""
     sql = f"SELECT id FROM {table} WHERE {where} ORDER BY id DESC LIMIT 1 OFFSET ?"
     row = conn.execute(sql, (newest - 1,)).fetchone() if newest > 0 else None
@@ -46,7 +44,7 @@ def _keep_from(conn: sqlite3.Connection, table: str, where: str, newest: int) ->
 
 def _prune_journal(db: Database, limits: Limits, now: datetime) -> tuple[int, int]:
     with db.snapshot_read() as conn:
-        floor = _keep_from(conn, "journal", "1", limits.journal_entries)
+        floor = _keep_from(conn, "journal", "1 = 1", limits.journal_entries)
         if limits.max_age_days > 0:  # ids grow with time: scan from the oldest up to the first young entry
             cutoff = (now - timedelta(days=limits.max_age_days)).isoformat()
             row = conn.execute("SELECT id FROM journal WHERE wall_at >= ? ORDER BY id LIMIT 1", (cutoff,)).fetchone()
@@ -84,11 +82,11 @@ def _prune_outbox(db: Database, limits: Limits, now: datetime) -> int:
             if not ids:
                 return removed
             chosen = (json.dumps(ids),)
-            conn.execute(f"DELETE FROM outbox_attempts WHERE notification_id IN {_LISTED}", chosen)
-            removed += conn.execute(f"DELETE FROM outbox WHERE id IN {_LISTED}", chosen).rowcount
+            conn.execute(f"DELETE FROM outbox_attempts WHERE notification_id IN {db.listed_ids}", chosen)
+            removed += conn.execute(f"DELETE FROM outbox WHERE id IN {db.listed_ids}", chosen).rowcount
 
 
-def _prune_replies(conn: sqlite3.Connection, limits: Limits, now: datetime) -> int:
+def _prune_replies(conn: Connection, limits: Limits, now: datetime, no_limit: str) -> int:
     removed = 0
     if limits.replies_max_age_hours > 0:
         cutoff = (now - timedelta(hours=limits.replies_max_age_hours)).timestamp()
@@ -96,7 +94,7 @@ def _prune_replies(conn: sqlite3.Connection, limits: Limits, now: datetime) -> i
     if limits.replies > 0:  # an answer still being carried out keeps its key
         removed += conn.execute(
             "DELETE FROM control_replies WHERE key IN (SELECT key FROM control_replies WHERE status != ? "
-            "ORDER BY at DESC LIMIT -1 OFFSET ?)",
+            f"ORDER BY at DESC LIMIT {no_limit} OFFSET ?)",
             (Meta.PENDING, limits.replies),
         ).rowcount
     return removed

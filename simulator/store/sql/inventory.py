@@ -10,7 +10,6 @@ number, so it cannot pass for a newer state than it holds.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Callable
 
@@ -22,9 +21,9 @@ from simulator.domain.reference import from_doc as reference_from_doc
 from simulator.domain.reference import to_doc as reference_to_doc
 
 from ..records import Snapshot
-from .db import Database
+from .database import Connection, Database
 from .docs import panel_from_doc, panel_to_doc, survey_from_doc, survey_to_doc
-from .meta import clock_from_text, fault_rows
+from .meta import Meta, clock_from_text, fault_rows
 
 
 class Inventory:
@@ -58,7 +57,7 @@ class Inventory:
                 return cached  # another thread of this process just read it
             with self.db.snapshot_read() as conn:
                 version = self.db.stored_version(conn)
-                rows = conn.execute("SELECT guid, doc FROM panels ORDER BY rowid")
+                rows = conn.execute("SELECT guid, doc FROM panels ORDER BY position")
                 panels = {r[0]: panel_from_doc(r[1]) for r in rows}
                 surveys: dict[str, list[Survey]] = {}
                 quotas: dict[int, tuple[Survey, Quota]] = {}
@@ -78,12 +77,15 @@ class Inventory:
             self._cached = Snapshot(version, panels, surveys, quotas, clock, faults, reference, areas, rules)
             return self._cached
 
-    def replace(self, conn: sqlite3.Connection, panels: list[Panel], surveys: list[Survey]) -> None:
+    def replace(self, conn: Connection, panels: list[Panel], surveys: list[Survey]) -> None:
         """Inside a caller's transaction: the whole inventory is swapped at once."""
         conn.execute("DELETE FROM panels")
         conn.execute("DELETE FROM surveys")
         conn.execute("DELETE FROM quotas")
-        conn.executemany("INSERT INTO panels(guid, doc) VALUES (?, ?)", [(p.guid, panel_to_doc(p)) for p in panels])
+        conn.executemany(
+            "INSERT INTO panels(guid, position, doc) VALUES (?, ?, ?)",
+            [(p.guid, i, panel_to_doc(p)) for i, p in enumerate(panels)],
+        )
         conn.executemany(
             "INSERT INTO surveys(survey_id, wave_id, culture, position, doc) VALUES (?, ?, ?, ?, ?)",
             [(s.survey_id, s.wave_id, s.culture, i, survey_to_doc(s)) for i, s in enumerate(surveys)],
@@ -95,7 +97,7 @@ class Inventory:
         self.db.bump_version(conn)
 
     def update_survey(
-        self, survey_id: int, wave_id: int, change: Callable[[Survey], None], tx: sqlite3.Connection | None = None
+        self, survey_id: int, wave_id: int, change: Callable[[Survey], None], tx: Connection | None = None
     ) -> tuple[Survey, Survey]:
         """Read-modify-write one survey wave under the write lock (the caller's transaction, or one of its own), so
         concurrent changes never interleave. Returns the survey before and after the change."""
@@ -131,11 +133,11 @@ class Inventory:
             self.db.bump_version(conn)
         return panel
 
-    def replace_reference(self, data: ReferenceData, tx: sqlite3.Connection | None = None) -> None:
+    def replace_reference(self, data: ReferenceData, tx: Connection | None = None) -> None:
         """Swap the reference data (a scenario load, an import, what an inventory taught it)."""
         if tx is None:
             with self.db.write() as own:
                 self.replace_reference(data, own)
             return
-        tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('reference', ?)", (reference_to_doc(data),))
+        Meta.put(tx, "reference", reference_to_doc(data))
         self.db.bump_version(tx)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import datetime
 
 from simulator.domain.clock import ClockSetting
 from simulator.domain.faults import FaultRule
 
-from .db import Database
+from .database import Connection, Database
 from .docs import dumps
 
 
@@ -22,7 +21,7 @@ def clock_from_text(rows: list) -> ClockSetting:
     return ClockSetting(datetime.fromisoformat(frozen) if frozen else None, float(d.get("offset_seconds", 0)))
 
 
-def fault_rows(conn: sqlite3.Connection) -> list[tuple[int, FaultRule]]:
+def fault_rows(conn: Connection) -> list[tuple[int, FaultRule]]:
     rows = conn.execute("SELECT id, doc FROM faults WHERE remaining IS NULL OR remaining > 0 ORDER BY id")
     return [(int(r[0]), FaultRule.from_dict(json.loads(r[1]))) for r in rows]
 
@@ -36,13 +35,16 @@ class Meta:
         return rows[0][0] if rows else None
 
     @staticmethod
-    def put(conn: sqlite3.Connection, key: str, value: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    def put(conn: Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def clock(self) -> ClockSetting:
         return clock_from_text(self.db.read("SELECT value FROM meta WHERE key = 'clock'"))
 
-    def set_clock(self, setting: ClockSetting, tx: sqlite3.Connection | None = None) -> None:
+    def set_clock(self, setting: ClockSetting, tx: Connection | None = None) -> None:
         text = dumps(
             {
                 "frozen_at": setting.frozen_at.isoformat() if setting.frozen_at else None,
@@ -61,7 +63,7 @@ class Meta:
         with self.db.snapshot_read() as conn:
             return fault_rows(conn)
 
-    def replace_faults(self, conn: sqlite3.Connection, rules: list[FaultRule]) -> None:
+    def replace_faults(self, conn: Connection, rules: list[FaultRule]) -> None:
         conn.execute("DELETE FROM faults")
         conn.executemany(
             "INSERT INTO faults(doc, remaining) VALUES (?, ?)", [(dumps(r.to_dict()), r.times) for r in rules]
@@ -69,9 +71,11 @@ class Meta:
 
     def add_fault(self, rule: FaultRule) -> int:
         with self.db.write() as conn:
-            cur = conn.execute("INSERT INTO faults(doc, remaining) VALUES (?, ?)", (dumps(rule.to_dict()), rule.times))
+            cur = conn.execute(
+                "INSERT INTO faults(doc, remaining) VALUES (?, ?) RETURNING id", (dumps(rule.to_dict()), rule.times)
+            )
             self.db.bump_version(conn)
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def consume_fault(self, fault_id: int) -> bool:
         """Use one of a counted rule's shots; False when another worker used the last one first."""
@@ -102,8 +106,9 @@ class Meta:
         """Reserve ``key`` for the call about to be carried out: False when another call already holds it."""
         with self.db.write() as conn:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO control_replies(key, status, content_type, body, at) VALUES (?, ?, '', x'', ?)",
-                (key, self.PENDING, time.time()),
+                "INSERT INTO control_replies(key, status, content_type, body, at) VALUES (?, ?, '', ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (key, self.PENDING, b"", time.time()),
             )
             return cur.rowcount == 1
 
