@@ -12,13 +12,13 @@ from simulator.store import Store, open_store
 
 from .samples import contract_scenario, other_scenario
 
-#: Every store implementation the contract runs against: a name (the test id) and how to open an empty store of it
-#: in a test's own temporary directory. An implementation joins by adding one entry here, e.g.
-#: ``"postgres": lambda tmp: open_store(os.environ["SANDBOX_TEST_DSN"])`` (a fresh, empty database per call);
-#: every test in this package then runs against it too.
-IMPLEMENTATIONS: dict[str, Callable[[Path], Store]] = {
-    "sqlite-file": lambda tmp: open_store(tmp / "store.db"),
-    "sqlite-memory": lambda tmp: open_store(":memory:"),
+#: Every store implementation the contract runs against: a name (the test id) and how to open an empty store of it,
+#: given the test's own temporary directory and its pytest request (for fixtures such as the test's PostgreSQL).
+#: An implementation joins by adding one entry here; every test in this package then runs against it too.
+IMPLEMENTATIONS: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {
+    "sqlite-file": lambda tmp, _: open_store(tmp / "store.db"),
+    "sqlite-memory": lambda tmp, _: open_store(":memory:"),
+    "postgres": lambda _, request: open_store(request.getfixturevalue("postgres_cluster").new_database()),
 }
 
 
@@ -38,8 +38,8 @@ def implementation(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(implementation: str, tmp_path: Path, scenario: Scenario) -> Iterator[Store]:
-    s = IMPLEMENTATIONS[implementation](tmp_path)
+def store(implementation: str, tmp_path: Path, scenario: Scenario, request: pytest.FixtureRequest) -> Iterator[Store]:
+    s = IMPLEMENTATIONS[implementation](tmp_path, request)
     s.load(scenario)
     yield s
     s.close()

@@ -5,6 +5,7 @@ of it, the outbox is kept, and a document that does not fit changes nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -36,10 +37,12 @@ def _change(store: Store) -> None:
 
 
 @pytest.fixture
-def fresh(implementation: str, tmp_path: Path) -> Store:
+def fresh(implementation: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
     path = tmp_path / "fresh"
     path.mkdir()
-    return IMPLEMENTATIONS[implementation](path)
+    s = IMPLEMENTATIONS[implementation](path, request)
+    yield s
+    s.close()
 
 
 def test_an_exported_state_comes_back_the_same_in_a_fresh_store(store: Store, fresh: Store) -> None:
