@@ -4,6 +4,7 @@ blueprint the services it uses."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,7 @@ from simulator.services.reports import Reports
 from simulator.services.survey_flow import SurveyFlow
 from simulator.services.timeline import Timeline
 from simulator.services.triggers import Triggers
+from simulator.services.workspaces import Workspaces
 from simulator.services.world import World
 from simulator.store import Store, open_store
 from simulator.store.records import DEFAULT_LIMITS, Limits
@@ -85,7 +87,17 @@ def build_services(store: Store, dispatcher: Dispatcher | None = None) -> Servic
     )
 
 
-def create_app(store: Store | str | None = None, test_config: dict[str, Any] | None = None) -> Flask:
+#: Where ``create_app`` keeps what stops its background threads (``stop_background``).
+BACKGROUND = "toluna_sandbox_background"
+
+
+def create_app(
+    store: Store | str | None = None,
+    test_config: dict[str, Any] | None = None,
+    workspace_admin: Workspaces | None = None,
+) -> Flask:
+    """One sandbox on ``store``; ``workspace_admin``: the workspaces it manages when it is the default sandbox of a
+    workspace router (``simulator.workspaces``)."""
     app = Flask(__name__, static_folder=None, template_folder="web/templates")
     app.config.update(
         PUBLIC_URL=None,
@@ -118,7 +130,7 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
     app.register_blueprint(dashboard.blueprint(services.dashboard))
     app.register_blueprint(members.blueprint(services.members))
     app.register_blueprint(reference_data.blueprint(services.access))
-    app.register_blueprint(control.blueprint(services))
+    app.register_blueprint(control.blueprint(services, workspace_admin))
     app.register_blueprint(landing.blueprint(services.flow))
     app.register_blueprint(profile.blueprint(services.members))
     app.register_blueprint(openapi.blueprint())
@@ -127,11 +139,26 @@ def create_app(store: Store | str | None = None, test_config: dict[str, Any] | N
         app.wsgi_app = FastQuotas(app.wsgi_app, services.inventory, services.journal)  # type: ignore[method-assign]
     app.wsgi_app = CaseInsensitiveRoutes(app.wsgi_app, app.url_map)  # type: ignore[method-assign]
     app.wsgi_app = RequestLimits(app.wsgi_app, app)  # type: ignore[method-assign]
+    stop = threading.Event()
+    threads = []
     if dispatcher is not None:
         dispatcher.start()
     if app.config["TIMELINE_SECONDS"]:
-        start_ticker(services.timeline, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "")
+        ticker = start_ticker(services.timeline, app.config["TIMELINE_SECONDS"], app.config["PUBLIC_URL"] or "", stop)
+        threads.append(ticker)
     if app.config["RETENTION_SECONDS"]:
         limits = Limits(app.config["KEEP_JOURNAL"], app.config["KEEP_OUTBOX"], app.config["KEEP_DAYS"])
-        start_pruner(store, app.config["RETENTION_SECONDS"], limits)
+        threads.append(start_pruner(store, app.config["RETENTION_SECONDS"], limits, stop))
+    app.extensions[BACKGROUND] = (stop, dispatcher, threads)
     return app
+
+
+def stop_background(app: Flask, timeout: float = 2.0) -> None:
+    """Stop the threads ``create_app`` started for ``app`` (a deleted workspace's), waiting up to ``timeout`` for
+    each to finish its turn."""
+    stop, dispatcher, threads = app.extensions[BACKGROUND]
+    stop.set()
+    if dispatcher is not None:
+        dispatcher.stop(timeout)
+    for thread in threads:
+        thread.join(timeout)

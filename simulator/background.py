@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from simulator.services.timeline import Timeline
@@ -21,12 +20,15 @@ from simulator.store.records import Limits
 log = logging.getLogger("simulator.background")
 
 
-def every(seconds: float, name: str, job: Callable[[], object]) -> threading.Thread:
-    """Run ``job`` every ``seconds`` in a daemon thread; a failing run is logged and the next one still comes."""
+def every(
+    seconds: float, name: str, job: Callable[[], object], stop: threading.Event | None = None
+) -> threading.Thread:
+    """Run ``job`` every ``seconds`` in a daemon thread until ``stop`` is set; a failing run is logged and the next
+    one still comes."""
+    halt = stop or threading.Event()
 
     def loop() -> None:
-        while True:
-            time.sleep(seconds)
+        while not halt.wait(seconds):
             try:
                 job()
             except Exception:  # a broken entry or a busy database must not stop the job for good
@@ -37,9 +39,11 @@ def every(seconds: float, name: str, job: Callable[[], object]) -> threading.Thr
     return thread
 
 
-def start_ticker(timeline: Timeline, seconds: float, base_url: str = "") -> threading.Thread:
-    return every(seconds, "timeline-ticker", lambda: timeline.run(base_url))
+def start_ticker(
+    timeline: Timeline, seconds: float, base_url: str = "", stop: threading.Event | None = None
+) -> threading.Thread:
+    return every(seconds, "timeline-ticker", lambda: timeline.run(base_url), stop)
 
 
-def start_pruner(store: Store, seconds: float, limits: Limits) -> threading.Thread:
-    return every(seconds, "retention", lambda: store.prune(limits))
+def start_pruner(store: Store, seconds: float, limits: Limits, stop: threading.Event | None = None) -> threading.Thread:
+    return every(seconds, "retention", lambda: store.prune(limits), stop)

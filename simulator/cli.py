@@ -17,10 +17,12 @@ from simulator.cli_client import DEFAULT_URL, add_sandbox_arguments, control
 from simulator.domain.errors import ScenarioError
 from simulator.scenario.loader import load_file
 from simulator.services.world import World
-from simulator.store import StoreLocationError, open_store
+from simulator.store import StoreLocationError, open_store, redacted
 from simulator.store.records import DEFAULT_LIMITS
 
 Command = Callable[[argparse.Namespace], int]
+#: The environment variable that gives ``serve`` its database when ``--db`` does not.
+DB_ENV = "TOLUNA_SANDBOX_DB"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -54,6 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.threads,
         PUBLIC_URL=args.public_url,
         ADMIN_TOKEN=args.admin_token,
+        ADMIN_TOKEN_REQUIRED=args.require_token,
         TIMELINE_SECONDS=1.0,
         DISPATCH=True,
         RETENTION_SECONDS=args.prune_seconds,
@@ -78,7 +81,7 @@ def local_url(host: str, port: int) -> str:
 def _print_banner(world: World, args: argparse.Namespace, state: str, new_token: bool = False) -> None:
     base = args.public_url or local_url(args.host, args.port)
     scenario = world.describe(base)
-    print(f"toluna-sandbox: scenario '{scenario['Name']}' {state}; database {args.db}")
+    print(f"toluna-sandbox: scenario '{scenario['Name']}' {state}; database {redacted(args.db)}")
     print(f"  Base URL (IP_ES_URL = IP_CORE_URL = IP_REF_DATA_URL): {base}")
     for p in scenario["Panels"]:
         print(
@@ -96,7 +99,9 @@ def _print_banner(world: World, args: argparse.Namespace, state: str, new_token:
         )
     print(f"  Control API: {base}/_sandbox/scenario   OpenAPI: {base}/openapi.json")
     shown = args.admin_token if new_token else f"as given (--admin-token or {ADMIN_TOKEN_ENV})"
-    print(f"  Admin token (header X-Sandbox-Token; the control API asks non-loopback clients for it): {shown}")
+    who = "every client, loopback included," if getattr(args, "require_token", False) else "non-loopback clients"
+    print(f"  Admin token (header X-Sandbox-Token; the control API asks {who} for it): {shown}")
+    print(f"  Workspaces: {base}/w/NAME (toluna-sandbox workspace create NAME; each has its own admin token)")
     sys.stdout.flush()
 
 
@@ -171,7 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (:: for IPv6; default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--scenario", help="scenario file (YAML or JSON)")
-    p.add_argument("--db", default=".sandbox/sandbox.db", help="SQLite file; state survives restarts")
+    p.add_argument(
+        "--db",
+        default=os.environ.get(DB_ENV) or ".sandbox/sandbox.db",
+        help=f"SQLite file, or postgresql://user:password@host:5432/name (default: {DB_ENV}, "
+        "else .sandbox/sandbox.db); state survives restarts",
+    )
     p.add_argument("--reset", action="store_true", help="reload the scenario even if the database holds it")
     p.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
     p.add_argument("--threads", type=int, default=4, help="Python threads per worker running requests (default 4)")
@@ -181,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(ADMIN_TOKEN_ENV),
         help=f"the token non-loopback control API clients send in X-Sandbox-Token (default: ${ADMIN_TOKEN_ENV}; "
         "without one, a new token is printed at start)",
+    )
+    p.add_argument(
+        "--require-token",
+        action="store_true",
+        help="ask loopback clients for the admin token too (a deployment behind a proxy on this machine)",
     )
     p.add_argument(
         "--reports",
@@ -227,13 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario")
     p.set_defaults(func=cmd_validate)
 
-    from simulator import cli_capsule, cli_events, cli_har, cli_inventory, cli_listen
+    from simulator import cli_capsule, cli_events, cli_har, cli_inventory, cli_listen, cli_workspaces
 
     cli_inventory.add_commands(sub)
     cli_events.add_commands(sub, DEFAULT_URL)
     cli_capsule.add_commands(sub)
     cli_har.add_commands(sub)
     cli_listen.add_commands(sub)
+    cli_workspaces.add_commands(sub)
     return parser
 
 

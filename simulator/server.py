@@ -7,7 +7,8 @@ everyone. Granian also passes headers with underscores (Toluna's ``API_AUTH_KEY`
 app as ``HTTP_API_AUTH_KEY``, which many Python servers drop silently.
 
 Each worker process builds its own app (and opens its own SQLite connections) from the settings ``serve`` leaves in
-the environment: nothing is opened before the workers start.
+the environment: nothing is opened before the workers start. The app is the workspace router
+(``simulator.workspaces``): the default sandbox, and each workspace under ``/w/{name}``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Flask
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import Server
 
 from .api.gates import DROP_CONNECTION
-from .app import create_app
+from .workspaces import WorkspaceRouter
 
 #: The environment variable that carries ``serve``'s settings to the worker processes.
 SETTINGS_VARIABLE = "TOLUNA_SANDBOX_SERVE"
@@ -89,13 +89,13 @@ def without_inherited_headers(app: WsgiApp, inherited: dict[str, str]) -> WsgiAp
     return wrapped
 
 
-def worker_app() -> Flask:
-    """The factory each granian worker calls: the app on ``serve``'s database, with ``serve``'s settings."""
+def worker_app() -> WsgiApp:
+    """The factory each granian worker calls: the default sandbox on ``serve``'s database and its workspaces
+    (``/w/{name}/...``), with ``serve``'s settings."""
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
-    app = create_app(settings["db"], settings["config"])
+    router = WorkspaceRouter(settings["db"], settings["config"])
     inherited = {k: v for k, v in os.environ.items() if k.startswith("HTTP_")}
-    app.wsgi_app = without_inherited_headers(dropping_connections(app.wsgi_app), inherited)  # type: ignore[method-assign]
-    return app
+    return without_inherited_headers(dropping_connections(router), inherited)
 
 
 def _log_config() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from simulator.store import Store, open_store
 
 from .support import DEFAULT_SCENARIO, Sandbox, start_sandbox
 
-pytest_plugins = ["pytester", "tests.browser", "tests.receiver"]
+pytest_plugins = ["pytester", "tests.browser", "tests.receiver", "tests.postgres"]
 
 
 @pytest.fixture(scope="session")

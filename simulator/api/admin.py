@@ -1,6 +1,7 @@
 """Who may use the control API (``/_sandbox/...``): any loopback client, and any other client that sends the admin
 token. Loopback means the socket's peer address (``REMOTE_ADDR``) only: ``Host``, ``X-Forwarded-For`` and
-``Forwarded`` are the client's to write and are never consulted."""
+``Forwarded`` are the client's to write and are never consulted. A sandbox started with ``--require-token``, and
+every workspace, asks loopback clients for the token too (a shared deployment sits behind a proxy on loopback)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import secrets
 from flask import current_app, request
 
 from simulator.domain.errors import ForbiddenError
+from simulator.store.workspaces import token_digest
 
 #: The request header that carries the admin token.
 HEADER = "X-Sandbox-Token"
@@ -18,6 +20,13 @@ HEADER = "X-Sandbox-Token"
 ENV = "TOLUNA_SANDBOX_ADMIN_TOKEN"
 #: The Flask setting that holds the token a running sandbox expects.
 CONFIG = "ADMIN_TOKEN"
+#: The Flask setting that holds the SHA-256 (hex) of the expected token instead (a workspace: only that is kept).
+DIGEST = "ADMIN_TOKEN_SHA256"
+#: The Flask setting that makes loopback clients send the token too.
+REQUIRED = "ADMIN_TOKEN_REQUIRED"
+#: The Flask setting that tells a client without the right token where the token comes from.
+HINT = "ADMIN_TOKEN_HINT"
+DEFAULT_HINT = "serve prints it at start, or takes it from --admin-token"
 
 
 def generate_token() -> str:
@@ -47,22 +56,37 @@ def is_loopback_host(host: str) -> bool:
 def require_admin() -> None:
     """Before every control call: loopback peers pass; others need ``X-Sandbox-Token`` equal to the sandbox's token
     (compared in constant time)."""
-    if is_loopback(request.environ.get("REMOTE_ADDR")):
+    if exempt():
         return
-    expected = current_app.config.get(CONFIG) or ""
     given = request.headers.get(HEADER, "")
-    if not expected:
+    if not expected_digest():
         raise ForbiddenError(
             "The control API answers loopback clients only: this sandbox has no admin token. Fix: start it with "
             f"--admin-token (or {ENV}) and send the token in {HEADER}."
         )
+    hint = current_app.config.get(HINT) or DEFAULT_HINT
     if not given:
-        raise ForbiddenError(
-            f"The control API needs the admin token from non-loopback clients. Fix: send it in the {HEADER} header "
-            "(serve prints it at start, or takes it from --admin-token)."
-        )
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise ForbiddenError(f"Wrong admin token in {HEADER}. Fix: send the token the sandbox printed at start.")
+        who = "" if current_app.config.get(REQUIRED) else " from non-loopback clients"
+        raise ForbiddenError(f"The control API needs the admin token{who}. Fix: send it in {HEADER} ({hint}).")
+    if not token_matches(given):
+        raise ForbiddenError(f"Wrong admin token in {HEADER}. Fix: send this sandbox's own token ({hint}).")
+
+
+def exempt() -> bool:
+    """Whether the current request needs no token: a loopback peer, unless this sandbox asks everyone for it."""
+    return is_loopback(request.environ.get("REMOTE_ADDR")) and not current_app.config.get(REQUIRED)
+
+
+def expected_digest() -> str:
+    """The SHA-256 of the token this sandbox expects, or "" when it has none."""
+    token = current_app.config.get(CONFIG)
+    return current_app.config.get(DIGEST) or (token_digest(token) if token else "")
+
+
+def token_matches(given: str) -> bool:
+    """Whether ``given`` is this sandbox's admin token (digests compared in constant time)."""
+    expected = expected_digest()
+    return bool(expected) and hmac.compare_digest(token_digest(given), expected)
 
 
 def token_headers(token: str | None) -> dict[str, str]:

@@ -35,5 +35,6 @@ def arg(name: str) -> str | None:
 
 
 def base_url() -> str:
-    """Where invite URLs point: the configured public URL, or the host the partner called."""
-    return current_app.config.get("PUBLIC_URL") or request.host_url
+    """Where invite URLs point: the configured public URL, or the base the partner called (with a workspace's
+    ``/w/{name}`` prefix, which the workspace router moves into ``SCRIPT_NAME``)."""
+    return current_app.config.get("PUBLIC_URL") or request.url_root

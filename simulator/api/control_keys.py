@@ -20,13 +20,16 @@ TEXT = "text"
 FAULT = "fault"
 #: A panel change (the scenario file's panel fields less its identity).
 PANEL = "panel"
+#: A new workspace (``POST /_sandbox/workspaces``).
+WORKSPACE = "workspace"
+WORKSPACE_KEYS = ("Name", "Scenario", "AdminToken")
 #: Bodies a route that takes none may still carry (an empty JSON object).
 EMPTY_BODIES = (b"", b"{}", b"null")
 
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """``kind``: TEXT, FAULT, PANEL or a ``control.json`` definition (its values are checked against it);
+    """``kind``: TEXT, FAULT, PANEL, WORKSPACE or a ``control.json`` definition (its values are checked against it);
     ``keys``: the keys taken, when fewer than the definition's (one definition serving several events)."""
 
     kind: str
@@ -86,6 +89,10 @@ ROUTES: dict[str, Takes] = {
     "import_reference": Takes(body=Body(TEXT)),
     "export_capsule": Takes(),
     "open_capsule": Takes(body=Body(TEXT)),
+    "list_workspaces": Takes(),
+    "create_workspace": Takes(body=Body(WORKSPACE)),
+    "reset_workspace": Takes(),
+    "delete_workspace": Takes(),
 }
 
 
@@ -117,6 +124,8 @@ def body_keys(kind: str) -> tuple[str, ...]:
         return tuple(f.name for f in fields(FaultRule))
     if kind == PANEL:
         return tuple(panel_change_schema()["properties"])
+    if kind == WORKSPACE:
+        return WORKSPACE_KEYS
     return tuple(load("control")["$defs"][kind]["properties"])
 
 

@@ -72,10 +72,10 @@ def _answer(step: Step, token: str) -> Response:
         survey_name=step.survey.name if step.survey else None,
         loi=step.survey.loi if step.survey else None,
         outcomes=list(OUTCOMES.values()),
-        action=request.full_path,
+        action=request.script_root + request.full_path,  # a workspace's pages post under its /w/{name}
     )
     resp = Response(html, 200, content_type="text/html; charset=utf-8")
-    resp.set_cookie(COOKIE, v.reference_id, httponly=True, samesite="Lax", path="/TrafficUI")
+    resp.set_cookie(COOKIE, v.reference_id, httponly=True, samesite="Lax", path=request.script_root + "/TrafficUI")
     return resp
 
 

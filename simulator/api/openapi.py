@@ -1,7 +1,8 @@
 """``/openapi.json``: an OpenAPI 3.1 document of every route the sandbox serves, built from the same JSON Schemas
 the tests validate against. The paths live in ``openapi_es`` (External Sample, Settings), ``openapi_partner``
 (member management, dashboard, reference data, reports), ``openapi_pages`` (the member's pages) and
-``openapi_control`` (``/_sandbox``)."""
+``openapi_control`` (``/_sandbox``), ``openapi_workspaces`` (``/_sandbox/workspaces`` and the ``/w/{workspace}``
+prefix)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from flask import Blueprint, Response
 from simulator import __version__
 from simulator.schemas import load
 
-from . import openapi_capsule, openapi_console, openapi_control, openapi_es, openapi_pages, openapi_partner
+from . import (
+    openapi_capsule,
+    openapi_console,
+    openapi_control,
+    openapi_es,
+    openapi_pages,
+    openapi_partner,
+    openapi_workspaces,
+)
 from .errors import JSON_TYPE
 
 #: The schema files whose ``$defs`` become ``components/schemas`` (names are unique across them).
@@ -46,7 +55,8 @@ def _components() -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for module in (openapi_es, openapi_partner, openapi_pages, openapi_control, openapi_capsule, openapi_console):
+    modules = (openapi_es, openapi_partner, openapi_pages, openapi_control, openapi_capsule, openapi_console)
+    for module in (*modules, openapi_workspaces):
         for route, item in module.paths().items():
             if route in out:
                 raise ValueError(f"{route} is documented twice")
@@ -61,7 +71,8 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Toluna Integrated Panel sandbox",
             "version": __version__,
-            "description": "Every route the sandbox serves, with the answers it really gives.",
+            "description": "Every route the sandbox serves, with the answers it really gives."
+            + openapi_workspaces.PREFIX_TEXT,
         },
         "paths": _paths(),
         "components": {"schemas": _components(), "securitySchemes": SECURITY_SCHEMES},

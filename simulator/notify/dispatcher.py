@@ -33,6 +33,7 @@ class Dispatcher:
         self._senders = threading.local()
         self._thread: threading.Thread | None = None
         self._released_at = 0.0
+        self._stopped = threading.Event()
 
     def start(self) -> Dispatcher:
         self._release_dead()  # a worker killed mid-delivery: its notifications are taken over now
@@ -40,8 +41,16 @@ class Dispatcher:
         self._thread.start()
         return self
 
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop claiming (a deleted workspace's dispatcher); deliveries under way finish on their own."""
+        self._stopped.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._pool.shutdown(wait=False)
+
     def _loop(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             try:
                 if not self.step():
                     self._idle()

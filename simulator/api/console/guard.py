@@ -7,7 +7,6 @@ cannot drive a loopback sandbox."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,11 +35,10 @@ def refusal() -> str | None:
             f"This form was sent from another origin ({origin[:100]}), not from the sandbox's own pages. "
             "Fix: use the console's page itself."
         )
-    if admin.is_loopback(request.environ.get("REMOTE_ADDR")):
+    if admin.exempt():
         return None
-    expected = current_app.config.get(admin.CONFIG) or ""
     given = request.headers.get(admin.HEADER) or request.form.get(FIELD) or ""
-    if not expected:
+    if not admin.expected_digest():
         return (
             "The console changes state for loopback clients only: this sandbox has no admin token. Fix: start it "
             f"with --admin-token (or {admin.ENV}) and type the token in the form's admin token box."
@@ -50,16 +48,17 @@ def refusal() -> str | None:
             "A change from the console needs the admin token from non-loopback clients. Fix: type it in the form's "
             f"admin token box (or send it in {admin.HEADER})."
         )
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        return "Wrong admin token. Fix: type the token the sandbox printed at start."
+    if not admin.token_matches(given):
+        return "Wrong admin token. Fix: type this sandbox's own token."
     return None
 
 
 def require_admin_for_changes() -> Response | None:
     """Before every console request: none goes to the request journal (it records the partner's traffic); a
-    state-changing one that ``refusal`` names a reason for is answered with a 403 page."""
+    state-changing one that ``refusal`` names a reason for is answered with a 403 page. A sandbox that asks every
+    client for the token (a workspace, ``serve --require-token``) asks it of pages too, in ``X-Sandbox-Token``."""
     g.no_journal = True
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS and not current_app.config.get(admin.REQUIRED):
         return None
     reason = refusal()
     if reason is None:
@@ -69,4 +68,4 @@ def require_admin_for_changes() -> Response | None:
 
 def template_context() -> dict[str, Any]:
     """What every console template knows: whether its forms need the token box (not for loopback clients)."""
-    return {"token_field": FIELD, "needs_token": not admin.is_loopback(request.environ.get("REMOTE_ADDR"))}
+    return {"token_field": FIELD, "needs_token": not admin.exempt()}

@@ -169,8 +169,12 @@ class Database:
         if current is not None:
             yield current
             return
+        if not exclusive:
+            with self._append() as conn:
+                yield conn
+            return
         with self._connection() as raw:
-            raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({self._lock_key})" if exclusive else "BEGIN")
+            raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({self._lock_key})")
             conn = self._local.conn = Connection(raw)
             try:
                 yield conn
@@ -182,6 +186,22 @@ class Database:
                 raise
             self._local.conn = None
             raw.execute("COMMIT")
+        for callback in self._pop_after_commit():
+            callback()
+
+    @contextmanager
+    def _append(self) -> Iterator[Connection]:
+        """A write that takes no lock, pipelined: a journal entry costs one round trip, not four."""
+        try:
+            with self._connection() as raw, raw.pipeline(), raw.transaction():
+                conn = self._local.conn = Connection(raw)
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
+        except BaseException:
+            self._pop_after_commit()
+            raise
         for callback in self._pop_after_commit():
             callback()
 

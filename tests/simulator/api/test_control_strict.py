@@ -52,6 +52,10 @@ CALLS: dict[str, tuple[str, str]] = {
     "outbox_resend": ("POST", "/_sandbox/outbox/1/resend"),
     "outbox_wait": ("POST", "/_sandbox/outbox/wait"),
     "import_reference": ("POST", "/_sandbox/reference"),
+    "list_workspaces": ("GET", "/_sandbox/workspaces"),
+    "create_workspace": ("POST", "/_sandbox/workspaces"),
+    "reset_workspace": ("POST", "/_sandbox/workspaces/acme/reset"),
+    "delete_workspace": ("DELETE", "/_sandbox/workspaces/acme"),
 }
 JSON_BODIES = [e for e, t in ROUTES.items() if isinstance(t.body, Body) and t.body.kind != control_keys.TEXT]
 NO_BODY = [e for e, t in ROUTES.items() if t.body is None]
