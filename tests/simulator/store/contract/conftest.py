@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from simulator.scenario.model import Scenario
 from simulator.store import Store, open_store
+from simulator.store.postgres import PostgresStore
+from tests.postgres import PostgresCluster
 
 from .samples import contract_scenario, other_scenario
 
@@ -18,8 +21,14 @@ from .samples import contract_scenario, other_scenario
 IMPLEMENTATIONS: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {
     "sqlite-file": lambda tmp, _: open_store(tmp / "store.db"),
     "sqlite-memory": lambda tmp, _: open_store(":memory:"),
-    "postgres": lambda _, request: open_store(request.getfixturevalue("postgres_cluster").new_database()),
+    # a fresh schema of this worker's database: what a workspace gets, and far cheaper than a database per test
+    "postgres": lambda _, request: PostgresStore(request.getfixturevalue("contract_database"), f"c_{uuid.uuid4().hex}"),
 }
+
+
+@pytest.fixture(scope="session")
+def contract_database(postgres_cluster: PostgresCluster) -> str:
+    return postgres_cluster.new_database()
 
 
 @pytest.fixture(scope="session")
