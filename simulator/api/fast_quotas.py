@@ -44,7 +44,11 @@ class FastQuotas:
         if environ.get("REQUEST_METHOD") == "GET":
             match = _ROUTE.fullmatch(environ.get("PATH_INFO", ""))
             if match:
-                answer = self._answer(environ, start_response, match.group(1))
+                self.journal.pin()  # one state for the whole answer, read once (a query on a shared database)
+                try:
+                    answer = self._answer(environ, start_response, match.group(1))
+                finally:
+                    self.journal.unpin()
                 if answer is not None:
                     return answer
         return self.app(environ, start_response)

@@ -169,12 +169,8 @@ class Database:
         if current is not None:
             yield current
             return
-        if not exclusive:
-            with self._append() as conn:
-                yield conn
-            return
         with self._connection() as raw:
-            raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({self._lock_key})")
+            raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({self._lock_key})" if exclusive else "BEGIN")
             conn = self._local.conn = Connection(raw)
             try:
                 yield conn
@@ -189,21 +185,21 @@ class Database:
         for callback in self._pop_after_commit():
             callback()
 
-    @contextmanager
-    def _append(self) -> Iterator[Connection]:
-        """A write that takes no lock, pipelined: a journal entry costs one round trip, not four."""
-        try:
-            with self._connection() as raw, raw.pipeline(), raw.transaction():
-                conn = self._local.conn = Connection(raw)
-                try:
-                    yield conn
-                finally:
-                    self._local.conn = None
-        except BaseException:
-            self._pop_after_commit()
-            raise
-        for callback in self._pop_after_commit():
-            callback()
+    def append(self, inserts: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """One statement in autocommit: every insert but the last in a ``WITH`` of its own (PostgreSQL runs them
+        all, atomically); one round trip whatever the count."""
+        pairs = [(translate(sql), _params(row)) for sql, rows in inserts for row in rows]
+        if not pairs:
+            return
+        head = ", ".join(f"i{n} AS ({sql})" for n, (sql, _) in enumerate(pairs[:-1]))
+        statement = (f"WITH {head} " if head else "") + pairs[-1][0]
+        params = [p for _, row in pairs for p in row]
+        current: Connection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            current.raw.execute(statement, params)
+            return
+        with self._connection() as raw:
+            raw.execute(statement, params)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         pending = getattr(self._local, "after", None)

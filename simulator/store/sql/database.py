@@ -74,6 +74,10 @@ class Database(Protocol):
 
     def read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
+    def append(self, inserts: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """Run each statement once per row of its own, all or none, as cheaply as the engine can: inserts that
+        conflict with nothing and whose results nobody reads (journal entries)."""
+
     def after_commit(self, callback: Callable[[], None]) -> None: ...
 
     def stored_version(self, conn: Connection | None = None) -> int: ...

@@ -26,7 +26,7 @@ import weakref
 from typing import Any
 
 from ..records import BODY_LIMIT, RESPONSE_LIMIT, Entry
-from .database import Connection, Database
+from .database import Database
 
 log = logging.getLogger("simulator.journal")
 
@@ -81,11 +81,11 @@ def _row(e: Entry, texts: dict[str, str]) -> list[Any]:
     return values
 
 
-def _insert(conn: Connection, entries: list[Entry]) -> None:
+def _inserts(entries: list[Entry]) -> list[tuple[str, list[Any]]]:
+    """The statements that store ``entries``: their long responses (once per text), then the entries."""
     texts: dict[str, str] = {}
     rows = [_row(e, texts) for e in entries]
-    conn.executemany(_INSERT_TEXT, texts.items())
-    conn.executemany(_INSERT, rows)
+    return [(_INSERT_TEXT, list(texts.items())), (_INSERT, rows)]
 
 
 _HEADERS, _REQUEST, _RESPONSE = (_COLUMNS.index(c) for c in ("request_headers", "request_body", "response_body"))
@@ -104,8 +104,7 @@ class Journal:
 
     def add(self, e: Entry) -> None:
         if not self.queued:
-            with self.db.write(exclusive=False) as conn:
-                _insert(conn, [e])
+            self.db.append(_inserts([e]))
             return
         pid = os.getpid()
         with self._pending_lock:
@@ -129,8 +128,7 @@ class Journal:
             with self._pending_lock:
                 batch, self._pending = self._pending, []
             if batch:
-                with self.db.write(exclusive=False) as conn:
-                    _insert(conn, batch)
+                self.db.append(_inserts(batch))
                 self._stored_total += len(batch)
                 self.db.live.mark_stored(self._stored_total)
             return len(batch)

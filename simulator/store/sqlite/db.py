@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .live import LiveState, process_alive
 
@@ -224,6 +225,11 @@ class Database:
             conn.execute("COMMIT")
         for callback in self._pop_after_commit():
             callback()
+
+    def append(self, inserts: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        with self.write() as conn:
+            for sql, rows in inserts:
+                conn.executemany(sql, rows)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current write transaction has committed (not if it rolls back)."""
