@@ -24,6 +24,7 @@ BENCHMARKS = {
     "invite": "bench.bench_invite",
     "recontact": "bench.bench_recontact",
     "notify": "bench.bench_notify",
+    "scale": "bench.bench_scale",
     "conformance": "bench.bench_conformance",
 }
 

@@ -183,9 +183,10 @@ def _launch(args: Callable[[int], list[str]], log: Path, ready_path: str, timeou
 
 @contextlib.contextmanager
 def sandbox_server(
-    scenario: Path, db: Path, workers: int = WORKERS, threads: int = THREADS, extra: Sequence[str] = ()
+    scenario: Path, db: Path | str, workers: int = WORKERS, threads: int = THREADS, extra: Sequence[str] = ()
 ) -> Iterator[Server]:
-    """``toluna-sandbox serve`` itself (granian, WSGI workers), as a partner would run it (``extra``: more options)."""
+    """``toluna-sandbox serve`` itself (granian, WSGI workers), as a partner would run it (``extra``: more options).
+    ``db``: a SQLite file, or a PostgreSQL URL (its log is then named after the database, beside the scenario)."""
 
     def args(port: int) -> list[str]:
         return [
@@ -194,7 +195,8 @@ def sandbox_server(
             *extra,
         ]
 
-    server = _launch(args, db.with_suffix(".log"), "/_sandbox/health")
+    log = db.with_suffix(".log") if isinstance(db, Path) else scenario.with_name(db.rsplit("/", 1)[-1] + ".log")
+    server = _launch(args, log, "/_sandbox/health")
     try:
         _wait_for_workers(server, db, workers)
         yield server
@@ -202,7 +204,7 @@ def sandbox_server(
         server.stop()
 
 
-def _wait_for_workers(server: Server, db: Path, workers: int, timeout: float = 60) -> None:
+def _wait_for_workers(server: Server, db: Path | str, workers: int, timeout: float = 60) -> None:
     """Health answers as soon as one worker is up; wait until every worker has opened the database. Load sent
     earlier lands on the first worker alone, and wrk's keep-alive connections stay there for the whole run."""
     proc = Path("/proc")
@@ -210,7 +212,7 @@ def _wait_for_workers(server: Server, db: Path, workers: int, timeout: float = 6
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if sum(_has_open(pid, db) for pid in _children(server.process.pid)) >= workers:
+        if sum(_has_opened(pid, db) for pid in _children(server.process.pid)) >= workers:
             return
         time.sleep(0.1)
 
@@ -221,9 +223,26 @@ def _children(pid: int) -> list[int]:
     return []
 
 
+def _has_opened(pid: int, db: Path | str) -> bool:
+    return _has_open(pid, db) if isinstance(db, Path) else _has_connection(pid, db)
+
+
 def _has_open(pid: int, path: Path) -> bool:
     with contextlib.suppress(OSError):
         return any(os.readlink(fd) == str(path.resolve()) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    return False
+
+
+def _has_connection(pid: int, url: str) -> bool:
+    """Whether process ``pid`` holds a connection to the PostgreSQL database at ``url`` (the store's connections
+    name their process in ``application_name``)."""
+    import psycopg
+
+    from simulator.store.postgres.db import process_tag
+
+    query = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s"
+    with contextlib.suppress(psycopg.Error), psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        return conn.execute(query, (process_tag(pid),)).fetchone() is not None
     return False
 
 
@@ -350,13 +369,18 @@ def measure(
 
 
 def alternate(
-    targets: Sequence[tuple[Server, Sequence[str]]], tmp: Path, args: argparse.Namespace, connections: int = 0
+    targets: Sequence[tuple[Server, Sequence[str]]],
+    tmp: Path,
+    args: argparse.Namespace,
+    connections: int = 0,
+    observe: Callable[[int], contextlib.AbstractContextManager[object]] | None = None,
 ) -> list[list[Load]]:
     """Measure servers in one-second slots, sweeping first to last and back until each has had
     ``args.duration`` slots; every server's runs, in order. Two things drift during a run on a shared 2-core
     machine: its speed (others' work), and how wrk's keep-alive connections happen to split between the
     workers (they stay on the worker that accepted them). Short slots with fresh connections, interleaved,
-    spread both over every server alike. Each slot resumes the paths where the previous one stopped."""
+    spread both over every server alike. Each slot resumes the paths where the previous one stopped.
+    ``observe(i)``, when given, is entered around each slot of the i-th server (to meter what the slot used)."""
     for server, paths in targets:
         warm_up(server.base_url, paths, 4 * WORKERS)  # every worker opens its database and fills its caches
     sweep = [*range(len(targets)), *reversed(range(len(targets)))]
@@ -366,7 +390,8 @@ def alternate(
         server, paths = targets[i]
         start = sum(x.requests for x in runs[i]) % len(paths)
         turned = [*paths[start:], *paths[:start]]
-        runs[i].append(measure(server, turned, tmp, args, connections=connections, duration=1))
+        with observe(i) if observe else contextlib.nullcontext():
+            runs[i].append(measure(server, turned, tmp, args, connections=connections, duration=1))
     return runs
 
 
@@ -409,7 +434,7 @@ class Load:
         return Load(
             requests=sum(x.requests for x in loads),
             seconds=sum(x.seconds for x in loads),
-            quantiles_ms=[_weighted_percentile(points, i * 100 / QUANTILES) for i in range(1, QUANTILES + 1)],
+            quantiles_ms=_weighted_quantiles(points),
             statuses=sum((x.statuses for x in loads), Counter()),
             errors=sum(x.errors for x in loads),
         )
@@ -418,6 +443,22 @@ class Load:
         """``200: 9,812  400/11: 12``: HTTP status, and Toluna's ResultCode where an error body names one."""
         mix = "  ".join(f"{k}: {n:,}" for k, n in sorted(self.statuses.items(), key=lambda kv: -kv[1]))
         return mix + (f"  socket errors: {self.errors:,}" if self.errors else "")
+
+
+def _weighted_quantiles(points: Sequence[tuple[float, float]]) -> list[float]:
+    """``_weighted_percentile`` at every one of the ``QUANTILES`` steps, with one sort and one walk."""
+    ordered = sorted(points)
+    total = sum(w for _, w in ordered)
+    if not ordered or total <= 0:
+        return [math.nan] * QUANTILES
+    found, seen, j = [], ordered[0][1], 0
+    for i in range(1, QUANTILES + 1):
+        target = total * i / QUANTILES - 1e-9 * total
+        while seen < target and j < len(ordered) - 1:
+            j += 1
+            seen += ordered[j][1]
+        found.append(ordered[j][0])
+    return found
 
 
 def _weighted_percentile(points: Sequence[tuple[float, float]], q: float) -> float:
