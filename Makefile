@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 SCENARIO ?= fixtures/scenarios/default.yaml
+# A SQLite file, or a PostgreSQL URL (postgresql://user:password@host:5432/name).
 DB ?= .sandbox/sandbox.db
 
 .PHONY: install run test test-slow mutants fuzz soak bench lint clean browser postgres nginx
@@ -19,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	mkdir -p $(dir $(DB))
+	@case "$(DB)" in *://*) ;; *) mkdir -p "$(dir $(DB))" ;; esac
 	$(BIN)/toluna-sandbox serve --host $(HOST) --port $(PORT) --scenario $(SCENARIO) --db $(DB)
 
 # Conformance runs mostly wait on the partner and the network, so more workers than cores keep both cores busy.
