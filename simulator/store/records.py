@@ -30,6 +30,8 @@ class Snapshot:
     reference: ReferenceData = field(default_factory=ReferenceData)
     postal_areas: list[PostalArea] = field(default_factory=list)
     outcome_rules: list[OutcomeRule] = field(default_factory=list)
+    #: panel GUID -> the quotas that have a recontact list (empty or not)
+    recontact_lists: dict[str, frozenset[int]] = field(default_factory=dict)
 
     def surveys_for(self, culture: str) -> list[Survey]:
         return self.surveys.get(culture, [])

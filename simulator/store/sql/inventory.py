@@ -74,7 +74,11 @@ class Inventory:
                 areas = areas_from_list(json.loads(row[0])) if row else []
                 row = conn.execute("SELECT value FROM meta WHERE key = 'outcome_rules'").fetchone()
                 rules = rules_from_list(json.loads(row[0])) if row else []
-            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults, reference, areas, rules)
+                listed: dict[str, set[int]] = {}
+                for guid, quota_id in conn.execute("SELECT panel_guid, quota_id FROM recontact_lists"):
+                    listed.setdefault(guid, set()).add(int(quota_id))
+            lists = {guid: frozenset(ids) for guid, ids in listed.items()}
+            self._cached = Snapshot(version, panels, surveys, quotas, clock, faults, reference, areas, rules, lists)
             return self._cached
 
     def replace(self, conn: Connection, panels: list[Panel], surveys: list[Survey]) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .database import Connection, Database
+from .inventory import Inventory
 
 
 class Recontact:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, inventory: Inventory) -> None:
         self.db = db
+        self.inventory = inventory
 
     def add(self, tx: Connection, panel_guid: str, quota_id: int, codes: Iterable[str]) -> None:
         tx.executemany(
@@ -42,8 +44,9 @@ class Recontact:
         return bool(rows)
 
     def quotas_with_members(self, panel_guid: str) -> set[int]:
-        rows = self.db.read("SELECT quota_id FROM recontact_lists WHERE panel_guid = ?", (panel_guid,))
-        return {int(r[0]) for r in rows}
+        """Read with the inventory's snapshot (lists change only with a load or an import, which bump its version):
+        no query of its own."""
+        return set(self.inventory.snapshot().recontact_lists.get(panel_guid, ()))
 
     def count(self, panel_guid: str, quota_id: int) -> int:
         rows = self.db.read(

@@ -48,7 +48,7 @@ class SqlStore:
         self.db = db
         self.inventory = Inventory(self.db)
         self.members = Members(self.db)
-        self.recontact = Recontact(self.db)
+        self.recontact = Recontact(self.db, self.inventory)
         self.journal = Journal(self.db)
         self.meta = Meta(self.db)
         self.visits = Visits(self.db)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from simulator.scenario.model import Scenario
 from simulator.services.inventory import RECONTACT_DEFAULT_PAGE, RECONTACT_MAX_PAGE
+from simulator.store.sql.inventory import Inventory
 from simulator.store.sql.recontact import Recontact
 from simulator.store.sqlite.db import Database
 from tests.properties import PROPERTY
@@ -48,7 +49,7 @@ def after(ordered: list[str], cursor: str | None) -> list[str]:
 @pytest.fixture(scope="module")
 def recontact() -> Iterator[Recontact]:
     db = Database(":memory:")
-    yield Recontact(db)
+    yield Recontact(db, Inventory(db))
     db.close()
 
 
