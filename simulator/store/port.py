@@ -9,7 +9,8 @@ of work of its own.
 Reads see committed state (inside a transaction, that transaction's own writes too). ``inventory.snapshot()`` is the
 parsed inventory of one state version, cached per process and re-read when any process changes the state.
 
-An implementation (``simulator.store.sqlite`` today) provides every method here and passes the contract tests in
+An implementation (``simulator.store.sqlite`` and ``simulator.store.postgres``, both the repositories of
+``simulator.store.sql`` over an engine of their own) provides every method here and passes the contract tests in
 ``tests/simulator/store/contract``; ``open_store`` picks one by the location it is given.
 """
 

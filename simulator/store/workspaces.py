@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -78,6 +79,46 @@ class WorkspaceCatalog(Protocol):
         ...
 
 
+class OpenStores:
+    """What both catalogs keep in a process: one open store per workspace, the same object until it is released.
+    A catalog calls ``__init__`` and provides ``get`` and ``_open_store``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._stores: dict[str, Store] = {}
+
+    def get(self, name: str) -> WorkspaceRecord | None:  # pragma: no cover - each catalog's own
+        raise NotImplementedError
+
+    def _open_store(self, name: str) -> Store:  # pragma: no cover - each catalog's own
+        raise NotImplementedError
+
+    def open(self, name: str) -> Store:
+        with self._lock:
+            store = self._stores.get(name)
+            if store is not None:
+                return store
+            if self.get(name) is None:
+                raise KeyError(name)
+            store = self._stores[name] = self._open_store(name)
+            return store
+
+    def release(self, name: str) -> None:
+        """Close this process's store of ``name`` (a workspace another process deleted)."""
+        with self._lock:
+            self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        store = self._stores.pop(name, None)
+        if store is not None:
+            store.close()
+
+    def _close_stores(self) -> None:
+        with self._lock:
+            for name in list(self._stores):
+                self._forget(name)
+
+
 def check_name(name: str) -> str:
     """``name`` when it is a workspace name, else a ``ValueError`` that gives the rule."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
@@ -99,6 +140,7 @@ def token_digest(token: str) -> str:
 __all__ = [
     "DEFAULT",
     "NAME",
+    "OpenStores",
     "WorkspaceCatalog",
     "WorkspaceExists",
     "WorkspaceRecord",

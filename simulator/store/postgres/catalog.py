@@ -6,14 +6,13 @@ host learns of it by reading one row. A delete drops the workspace's schema with
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
 from ..port import Store
-from ..workspaces import WorkspaceExists, WorkspaceRecord
+from ..workspaces import OpenStores, WorkspaceExists, WorkspaceRecord
 from . import PostgresStore
 from .db import process_tag
 
@@ -36,11 +35,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class PostgresCatalog:
+class PostgresCatalog(OpenStores):
     def __init__(self, url: str) -> None:
         self.url = url
-        self._lock = threading.RLock()
-        self._stores: dict[str, Store] = {}
+        OpenStores.__init__(self)
         kwargs: dict[str, Any] = {"autocommit": True, "application_name": process_tag()}
         self._pool = ConnectionPool(url, min_size=1, max_size=2, kwargs=kwargs, open=False, name="tsbx-catalog")
         self._pool.open(wait=True, timeout=30.0)
@@ -88,33 +86,16 @@ class PostgresCatalog:
                     conn.execute(_BUMP)
         return gone
 
-    def open(self, name: str) -> Store:
-        with self._lock:
-            store = self._stores.get(name)
-            if store is not None:
-                return store
-            if self.get(name) is None:
-                raise KeyError(name)
-            store = self._stores[name] = PostgresStore(self.url, schema_of(name))
-            return store
-
-    def release(self, name: str) -> None:
-        with self._lock:
-            self._forget(name)
+    def _open_store(self, name: str) -> Store:
+        return PostgresStore(self.url, schema_of(name))
 
     def version(self) -> int:
         return int(self._rows("SELECT version FROM public.sandbox_catalog_version")[0][0])
 
     def close(self) -> None:
         with self._lock:
-            for name in list(self._stores):
-                self._forget(name)
+            self._close_stores()
             self._pool.close()
-
-    def _forget(self, name: str) -> None:
-        store = self._stores.pop(name, None)
-        if store is not None:
-            store.close()
 
 
 __all__ = ["PostgresCatalog", "schema_of"]

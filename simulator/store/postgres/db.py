@@ -19,13 +19,14 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from ..sql.database import AfterCommit
 from .live import PostgresLive
 from .schema import IDENTITY_TABLES, MIGRATIONS, RESTARTING_IDS, SCHEMA_VERSION
 
@@ -85,7 +86,7 @@ def process_tag(pid: int | None = None) -> str:
     return f"tsbx {socket.gethostname()[:40]} {pid or os.getpid()}"
 
 
-class Database:
+class Database(AfterCommit):
     """One sandbox in one PostgreSQL schema (``public`` for the default workspace)."""
 
     no_limit = "ALL"
@@ -200,17 +201,6 @@ class Database:
             return
         with self._connection() as raw:
             raw.execute(statement, params)
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        pending = getattr(self._local, "after", None)
-        if pending is None:
-            pending = self._local.after = []
-        pending.append(callback)
-
-    def _pop_after_commit(self) -> list[Callable[[], None]]:
-        pending = getattr(self._local, "after", None) or []
-        self._local.after = []
-        return pending
 
     @contextmanager
     def snapshot_read(self) -> Iterator[Connection]:

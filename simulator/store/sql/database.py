@@ -10,6 +10,7 @@ provide one ``Database``; nothing else differs between the two stores.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -100,3 +101,21 @@ class Database(Protocol):
         """After ``tables`` were emptied and refilled by a load: new rows are numbered after the highest id left."""
 
     def close(self) -> None: ...
+
+
+class AfterCommit:
+    """The callbacks a thread's open write transaction runs once it commits; both engines' ``Database`` use it."""
+
+    _local: threading.local
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current write transaction has committed (not if it rolls back)."""
+        pending = getattr(self._local, "after", None)
+        if pending is None:
+            pending = self._local.after = []
+        pending.append(callback)
+
+    def _pop_after_commit(self) -> list[Callable[[], None]]:
+        pending = getattr(self._local, "after", None) or []
+        self._local.after = []
+        return pending

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..port import Store
-from ..workspaces import WorkspaceExists, WorkspaceRecord
+from ..workspaces import OpenStores, WorkspaceExists, WorkspaceRecord
 from . import SqliteStore
 from .db import remove_database_files
 
@@ -33,14 +33,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class SqliteCatalog:
+class SqliteCatalog(OpenStores):
     def __init__(self, location: str | Path) -> None:
         self.memory = str(location) == ":memory:"
         self.directory = None if self.memory else Path(f"{location}-workspaces")
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._stores: dict[str, Store] = {}
+        OpenStores.__init__(self)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._shared: sqlite3.Connection | None = None
@@ -112,28 +111,15 @@ class SqliteCatalog:
                 remove_database_files(self._path(name))
         return gone
 
-    def open(self, name: str) -> Store:
-        with self._lock:
-            store = self._stores.get(name)
-            if store is not None:
-                return store
-            if self.get(name) is None:
-                raise KeyError(name)
-            store = self._stores[name] = SqliteStore(":memory:" if self.memory else self._path(name))
-            return store
+    def _open_store(self, name: str) -> Store:
+        return SqliteStore(":memory:" if self.memory else self._path(name))
 
     def version(self) -> int:
         return int(self._rows("SELECT version FROM catalog_version")[0][0])
 
-    def release(self, name: str) -> None:
-        """Close this process's store of ``name`` (a workspace another process deleted)."""
-        with self._lock:
-            self._forget(name)
-
     def close(self) -> None:
         with self._lock:
-            for name in list(self._stores):
-                self._forget(name)
+            self._close_stores()
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
@@ -145,11 +131,6 @@ class SqliteCatalog:
     def _path(self, name: str) -> Path:
         assert self.directory is not None
         return self.directory / f"{name}.db"
-
-    def _forget(self, name: str) -> None:
-        store = self._stores.pop(name, None)
-        if store is not None:
-            store.close()
 
 
 __all__ = ["SqliteCatalog"]

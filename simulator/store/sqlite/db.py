@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..sql.database import AfterCommit
 from .live import LiveState, process_alive
 
 log = logging.getLogger("simulator.store")
@@ -127,7 +128,7 @@ def _carry_in(conn: sqlite3.Connection, tables: list[str]) -> None:
         conn.execute(f"DROP TABLE temp.carry_{table}")
 
 
-class Database:
+class Database(AfterCommit):
     """A sandbox database file (or ``:memory:``, shared by every thread of this process): the SQLite ``Database`` of
     ``simulator.store.sql.database``."""
 
@@ -230,18 +231,6 @@ class Database:
         with self.write() as conn:
             for sql, rows in inserts:
                 conn.executemany(sql, rows)
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the current write transaction has committed (not if it rolls back)."""
-        pending = getattr(self._local, "after", None)
-        if pending is None:
-            pending = self._local.after = []
-        pending.append(callback)
-
-    def _pop_after_commit(self) -> list[Callable[[], None]]:
-        pending = getattr(self._local, "after", None) or []
-        self._local.after = []
-        return pending
 
     @contextmanager
     def snapshot_read(self) -> Iterator[sqlite3.Connection]:
