@@ -5,7 +5,7 @@ in that process (server workers each build their app after the fork):
   the clock over the control API fires what falls due at once); entries are claimed before they fire, so several
   workers never fire one twice;
 - retention: pruning the journal, finished notifications and kept control answers to their limits
-  (``simulator.store.sqlite.retention``); two workers pruning at once delete the same rows once."""
+  (``simulator.store.sql.retention``); two workers pruning at once delete the same rows once."""
 
 from __future__ import annotations
 
