@@ -36,6 +36,7 @@ log = logging.getLogger("simulator.store")
 POOL_SIZE = 12
 _MARK = re.compile(r"'[^']*'|\?")
 _translated: dict[str, str] = {}
+_TRANSLATED_MAX = 2_000
 
 
 class SchemaError(RuntimeError):
@@ -46,6 +47,8 @@ def translate(sql: str) -> str:
     """The shared SQL's ``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled), cached."""
     done = _translated.get(sql)
     if done is None:
+        if len(_translated) >= _TRANSLATED_MAX:  # statements built with a varying number of placeholders
+            _translated.clear()
         done = _translated[sql] = _MARK.sub(lambda m: "%s" if m.group() == "?" else m.group(), sql.replace("%", "%%"))
     return done
 
