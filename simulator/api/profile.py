@@ -83,7 +83,7 @@ def _answers(form: Any, panel: Any, category: int) -> dict[str, Any]:
 def save_profile(members: Members) -> Response:
     panel, code, category = _context(members)
     if request.form.get("action") == "cancel":
-        return redirect(request.args.get("cancel") or "/", 302)
+        return redirect(request.args.get("cancel") or _home(), 302)
     try:
         members.save_profile(panel, code, _answers(request.form, panel, category))
     except ValueError:
@@ -101,9 +101,14 @@ def save_profile(members: Members) -> Response:
                 custom=[],
             )
             if template
-            else "/"
+            else _home()
         )
     return redirect(back, 302)
+
+
+def _home() -> str:
+    """Where a member with nowhere else to go lands: this sandbox's (or workspace's) landing page."""
+    return request.script_root + "/"
 
 
 def blueprint(members: Members) -> Blueprint:

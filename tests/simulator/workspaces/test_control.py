@@ -161,3 +161,11 @@ def test_require_token_asks_loopback_clients_of_the_default_workspace(tmp_path: 
         assert wsgi.get("/_sandbox/workspaces", headers={HEADER: ROOT_TOKEN}).status_code == 200
     finally:
         router.close()
+
+
+def test_a_member_with_nowhere_to_go_lands_on_the_workspaces_own_page(wsgi: Wsgi) -> None:
+    create(wsgi, "acme", Scenario=scenario_text())
+    page = f"/w/acme/TrafficUI/MSCUI/Profilepage.aspx?guid={PANEL}&mc={MEMBER}&pt=0"
+    assert wsgi.get(page).status_code == 200
+    cancelled = wsgi.post(page, data={"action": "cancel"})  # no cancel URL given, no end page in the panel
+    assert cancelled.status_code == 302 and cancelled.headers["Location"].endswith("/w/acme/")
