@@ -37,7 +37,33 @@ def _action(
 def paths() -> dict[str, Any]:
     live = {"live": {"type": "string", "enum": ["true", "false"]}}
     integer = {"type": "integer"}
+    signed_in = redirect("Signed in: the token in an HttpOnly, SameSite=Strict cookie for this sandbox's pages")
+    sign_in = {
+        "required": True,
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "sandbox_token": {"type": "string", "description": "The admin token"},
+                        "next": {"type": "string", "description": "The page to go back to (one of this sandbox's)"},
+                    },
+                    "required": ["sandbox_token"],
+                }
+            }
+        },
+    }
     return {
+        "/console/login": {
+            "post": operation(
+                "ConsoleSignIn",
+                "Sign in to a console that asks every client for the admin token (a workspace's, or serve "
+                "--require-token): a page asked for without the token answers 401 with this form.",
+                TAG,
+                {"303": signed_in, "403": html_answer("A wrong token, or a form sent from another origin")},
+                body=sign_in,
+            )
+        },
         "/": _page(
             "ConsoleOverview",
             "The console's overview: panels (a hint of the API key), surveys, waves, quotas, the clock.",

@@ -21,6 +21,7 @@ from . import guard, journal, members, outbox, overview, pages, runs
 def blueprint(services: Services) -> Blueprint:
     bp = Blueprint("console", __name__)
     bp.before_request(guard.require_admin_for_changes)
+    bp.add_url_rule("/console/login", "login", guard.login, methods=["POST"])
     bp.after_request(pages.clear)
     bp.context_processor(guard.template_context)
     bp.context_processor(pages.template_context)

@@ -71,7 +71,8 @@ def test_a_workspace_control_api_asks_every_client_for_its_own_token(wsgi: Wsgi)
         refused = wsgi.get("/w/acme/_sandbox/faults", headers=sent)
         assert refused.status_code == 403, sent
         assert "acme" in refused.get_json()["Message"] and "Fix:" in refused.get_json()["Message"]
-        assert wsgi.get("/w/acme/", headers=sent).status_code == 403  # the console too
+        console = wsgi.get("/w/acme/", headers=sent)  # the console too: its sign-in page
+        assert console.status_code == 401 and 'action="/w/acme/console/login"' in console.get_data(as_text=True)
     assert wsgi.get("/w/acme/_sandbox/faults", headers={HEADER: token}).get_json() == {"Faults": []}
     page = wsgi.get("/w/acme/", headers={HEADER: token}).get_data(as_text=True)
     assert 'href="/w/acme/console/members"' in page
@@ -157,7 +158,7 @@ def test_require_token_asks_loopback_clients_of_the_default_workspace(tmp_path: 
     try:
         wsgi = Wsgi(router)
         assert wsgi.get("/_sandbox/workspaces").status_code == 403
-        assert wsgi.get("/").status_code == 403
+        assert wsgi.get("/").status_code == 401  # the console's sign-in page
         assert wsgi.get("/_sandbox/workspaces", headers={HEADER: ROOT_TOKEN}).status_code == 200
     finally:
         router.close()
@@ -169,3 +170,27 @@ def test_a_member_with_nowhere_to_go_lands_on_the_workspaces_own_page(wsgi: Wsgi
     assert wsgi.get(page).status_code == 200
     cancelled = wsgi.post(page, data={"action": "cancel"})  # no cancel URL given, no end page in the panel
     assert cancelled.status_code == 302 and cancelled.headers["Location"].endswith("/w/acme/")
+
+
+def test_a_browser_signs_in_to_a_workspace_console_and_the_cookie_opens_that_workspace_only(wsgi: Wsgi) -> None:
+    create(wsgi, "acme", AdminToken="acme-token")
+    create(wsgi, "other", AdminToken="other-token")
+    asked = wsgi.get("/w/acme/console/members?q=x")
+    assert asked.status_code == 401
+    assert 'name="next" value="/w/acme/console/members?q=x"' in asked.get_data(as_text=True)
+    login = "/w/acme/console/login"
+    wrong = wsgi.post(login, data={"sandbox_token": "other-token", "next": "/w/acme/"})
+    assert wrong.status_code == 403 and "Wrong admin token" in wrong.get_data(as_text=True)
+    foreign = wsgi.post(login, data={"sandbox_token": "acme-token"}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "Set-Cookie" not in foreign.headers
+    for elsewhere in ("//evil.example/", "/w/other/", "/w/acme/\\evil.example", "https://evil.example/"):
+        went = wsgi.post(login, data={"sandbox_token": "acme-token", "next": elsewhere})
+        assert went.status_code == 303 and went.headers["Location"].endswith("/w/acme/"), elsewhere
+    signed = wsgi.post(login, data={"sandbox_token": "acme-token", "next": "/w/acme/console/members?q=x"})
+    assert signed.status_code == 303 and signed.headers["Location"].endswith("/w/acme/console/members?q=x")
+    cookie = signed.headers["Set-Cookie"]
+    assert "Path=/w/acme/" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert wsgi.get("/w/acme/").status_code == 200  # the client keeps the cookie
+    assert wsgi.get("/w/other/").status_code == 401  # sent only under /w/acme/, and not other's token anyway
+    wsgi.client.set_cookie("sandbox_token", "acme-token", path="/w/other/")
+    assert wsgi.get("/w/other/").status_code == 401
