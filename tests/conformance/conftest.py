@@ -38,7 +38,8 @@ def run_partner_fixture(conformance_sandbox: LocalSandbox) -> Runner:
 
 def blocking(report: Report) -> dict[str, str]:
     """What keeps a report from READY, with the reason (for assertion messages)."""
-    return {r.check.id: r.message for r in report.blocking()} | ({"aborted": report.aborted} if report.aborted else {})
+    found = {r.check.id: " | ".join([r.message, *(e.summary for e in r.evidence[:2])]) for r in report.blocking()}
+    return found | ({"aborted": report.aborted} if report.aborted else {})
 
 
 def evidence(report: Report, check_id: str) -> list[str]:
