@@ -29,10 +29,16 @@ def _netloc(url: str) -> str | None:
         return None
 
 
+def _foreign_origin() -> str | None:
+    """The ``Origin`` of a request a page of another host sent, or None."""
+    origin = request.headers.get("Origin")
+    return origin if origin is not None and _netloc(origin) != request.host.lower() else None
+
+
 def refusal() -> str | None:
     """Why the current request may not change state, or None when it may."""
-    origin = request.headers.get("Origin")
-    if origin is not None and _netloc(origin) != request.host.lower():
+    origin = _foreign_origin()
+    if origin is not None:
         return (
             f"This form was sent from another origin ({origin[:100]}), not from the sandbox's own pages. "
             "Fix: use the console's page itself."
@@ -93,11 +99,10 @@ def login() -> Response:
     home = request.script_root + "/"
     if not next_page.startswith(home) or next_page.startswith("//") or "\\" in next_page:
         next_page = home  # only a page of this sandbox: never a redirect elsewhere
-    origin = request.headers.get("Origin")
-    if origin is not None and _netloc(origin) != request.host.lower():
+    if _foreign_origin() is not None:
         return sign_in(next_page, "This form was sent from another origin. Fix: use the sign-in page itself.", 403)
     given = request.form.get(FIELD) or ""
-    if not admin.expected_digest() or not admin.token_matches(given):
+    if not admin.token_matches(given):
         return sign_in(next_page, "Wrong admin token. Fix: type this sandbox's own token.", 403)
     answer = redirect(next_page, 303)
     answer.set_cookie(FIELD, given, path=home, httponly=True, samesite="Strict", secure=request.is_secure)

@@ -161,9 +161,6 @@ class Database(AfterCommit):
             raise
         raw.execute("COMMIT")
 
-    def schema_version(self) -> int:
-        return int(self.read("SELECT version FROM sandbox_schema")[0][0])
-
     # --- transactions ----------------------------------------------------------------------------------------
     @contextmanager
     def write(self, exclusive: bool = True) -> Iterator[Connection]:
