@@ -1,6 +1,6 @@
 """A partner's endpoints for the tests: a real HTTP server on a free loopback port that records every request and
-answers as told (succeed, fail with a status a number of times, hang past the sandbox's timeout, or drop the
-connection)."""
+answers as told (succeed, fail with a status a number of times, hang past the sandbox's timeout, hold requests until
+the test lets them go, or drop the connection)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ class Rule:
     status: int = 500
     hang: float = 0.0
     drop: bool = False
+    gate: threading.Event | None = None  # held until set (at most GATE_LIMIT seconds)
+
+
+#: The longest a held request waits for its gate, so a test that fails before letting go leaves no thread behind.
+GATE_LIMIT = 20.0
 
 
 @dataclass
@@ -50,6 +55,13 @@ class Receiver:
     def misbehave(self, prefix: str, times: int, status: int = 500, hang: float = 0.0, drop: bool = False) -> None:
         with self.lock:
             self.rules.append(Rule(prefix, times, status, hang, drop))
+
+    def hold(self, prefix: str, times: int) -> threading.Event:
+        """The next ``times`` requests to ``prefix`` wait, unanswered, until the returned event is set."""
+        gate = threading.Event()
+        with self.lock:
+            self.rules.append(Rule(prefix, times, 200, gate=gate))
+        return gate
 
     def _rule_for(self, path: str) -> Rule | None:
         with self.lock:
@@ -94,6 +106,8 @@ def start_receiver() -> Receiver:
                 return
             if rule and rule.hang:
                 time.sleep(rule.hang)
+            if rule and rule.gate:
+                rule.gate.wait(GATE_LIMIT)
             status = rule.status if rule else 200
             data = b'{"ok": true}' if status < 300 else b'{"ok": false}'
             self.send_response(status)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.receiver import Receiver, point
+from tests.receiver import GATE_LIMIT, Receiver, point
 from tests.simulator.api.test_members import body, send
 from tests.simulator.api.test_survey_flow import END
 from tests.support import ES, PANEL, Sandbox
@@ -26,10 +26,10 @@ pytestmark = pytest.mark.server
 QUOTA = 4200001
 ROOM = 10
 MEMBERS = 64
-#: The kill: completes through A on another quota, the first deliveries held a while by a slow receiver.
+#: The kill: completes through A on another quota, the first deliveries held by the receiver until A is killed.
 KILL_QUOTA = 4200005
 COMPLETES = 40
-HELD = 24  # more than A's and B's dispatchers take at once (8 each): all have deliveries in hand at the kill
+HELD = 24  # what A's and B's dispatchers take at once (8 each, 3 processes): all have deliveries in hand at the kill
 TAKEOVER = 15.0  # seconds: the others free a dead process's leases within ~2 s, and every lease ends after 30 s
 
 
@@ -148,22 +148,25 @@ def instant(text: str) -> datetime:
 
 def test_a_process_killed_while_delivering_loses_no_notification(pair: Pair, receiver: Receiver) -> None:
     a, b = pair.a, pair.b
-    point(a, receiver)
-    receiver.misbehave("/complete", times=HELD, status=200, hang=1.0)
+    point(a, receiver, notification_timeout=GATE_LIMIT)  # a held delivery waits for the gate, never times out
+    gate = receiver.hold("/complete", times=HELD)  # every dispatcher's hands full, A's too, until the gate opens
     first = last_notification(b)
     visits = started_visits(a, COMPLETES, KILL_QUOTA)
-    with ThreadPoolExecutor(8) as pool:  # every complete through A: its own dispatcher is woken first
-        ends = list(pool.map(lambda v: finish(v, "qualified", a, a), visits))
-    assert sum(e.startswith(END + "qualified") for e in ends) == COMPLETES
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            ends = list(pool.map(lambda v: finish(v, "qualified", a, a), visits))
+        assert sum(e.startswith(END + "qualified") for e in ends) == COMPLETES
 
-    doomed = process_group(a.process.pid)
-    deadline = time.monotonic() + 5
-    while not doomed & set(leases(pair.url).values()):
-        assert time.monotonic() < deadline, "A never held a delivery"
-        time.sleep(0.02)
-    a.kill()  # kill -9, the server and its worker at once, deliveries in hand (the receiver holds them 1 s)
-    held = {i for i, pid in leases(pair.url).items() if pid in doomed}
-    assert held  # leases of a process that is gone: only the others can end them
+        doomed = process_group(a.process.pid)
+        deadline = time.monotonic() + TAKEOVER
+        while not doomed & set(leases(pair.url).values()):
+            assert time.monotonic() < deadline, "A never held a delivery"
+            time.sleep(0.02)
+        a.kill()  # kill -9, the server and its worker at once, deliveries in hand (the receiver holds them)
+        held = {i for i, pid in leases(pair.url).items() if pid in doomed}
+        assert held  # leases of a process that is gone: only the others can end them
+    finally:
+        gate.set()  # B's own deliveries are answered; A's connections are gone
 
     stored = delivered(b, first, COMPLETES, timeout=TAKEOVER)  # B delivered what was left, A's leases too
     assert held <= set(stored)
