@@ -501,7 +501,11 @@ class Upsert(Integration):
     def update(self, m: Member, now: float) -> None:
         body = {**m.registration(), **m.changes}
         if self.toluna.add_member(body).status == 409:
-            time.sleep(1.1)  # the same member at most once a second
+            self.lock.release()  # the cycle holds it: notifications are answered while this member's second passes
+            try:
+                time.sleep(1.1)  # the same member at most once a second
+            finally:
+                self.lock.acquire()
             self.toluna.update_member(body)
         m.changes = {}
         self.written[m.code] = time.monotonic()
