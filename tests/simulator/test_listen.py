@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,13 +140,25 @@ def test_a_body_that_is_no_notification_is_printed_raw_and_the_listener_goes_on(
     assert "terminate" in third and "member M-BOB" in third and "reason QuotaFull" in third
 
 
+@contextmanager
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """Children started meanwhile get Ctrl-C as a command started in a terminal does. A run started in the
+    background by a script (``make test &``) ignores SIGINT, and its children inherit that, so Python would never turn
+    it into KeyboardInterrupt; a handler here is reset to the default in the child when it starts."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_the_command_ends_cleanly_on_ctrl_c_and_sigterm(stop: signal.Signals) -> None:
     command = [sys.executable, "-m", "simulator.cli", "listen", "--port", "0", "--json"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as proc:
+    with ctrl_c_reaches_children():
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with proc:
         try:
             assert proc.stderr is not None and proc.stdout is not None
             ready = proc.stderr.readline()
