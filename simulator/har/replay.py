@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -143,8 +144,11 @@ class Pacer:
     1000 ms, so a session that paced its writes must not be replayed faster than it was recorded (up to
     ``MAX_PACE`` seconds a write). Other requests go out at once."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._last: dict[str, tuple[datetime, float]] = {}  # member -> recorded start, monotonic send time
+        self._clock, self._sleep = clock, sleep
 
     def wait(self, entry: dict[str, Any]) -> None:
         member, started = entry.get("_member"), _started(entry)
@@ -153,10 +157,10 @@ class Pacer:
         previous = self._last.get(str(member))
         if previous is not None:
             gap = min((started - previous[0]).total_seconds(), MAX_PACE)
-            delay = previous[1] + gap - time.monotonic()
+            delay = previous[1] + gap - self._clock()
             if delay > 0:
-                time.sleep(delay)
-        self._last[str(member)] = (started, time.monotonic())
+                self._sleep(delay)
+        self._last[str(member)] = (started, self._clock())
 
 
 def _started(entry: dict[str, Any]) -> datetime | None:

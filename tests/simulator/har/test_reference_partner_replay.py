@@ -22,14 +22,24 @@ def _write(member: str, at: str, method: str = "PUT") -> dict:
 
 
 def test_member_writes_keep_their_recorded_distance_and_reads_go_at_once() -> None:
-    pacer = Pacer()
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
     pacer.wait(_write("M-1", "2026-12-06T08:00:00.000Z", "POST"))
-    started = time.monotonic()
+    now[0] += 0.05  # the POST's answer took 50 ms
     pacer.wait(_write("M-2", "2026-12-06T08:00:00.100Z"))  # another member: no wait
     pacer.wait({**_write("M-1", "2026-12-06T08:00:00.200Z"), "request": {"method": "GET"}})  # a read: no wait
-    assert time.monotonic() - started < 0.2
+    assert slept == []
     pacer.wait(_write("M-1", "2026-12-06T08:00:00.400Z"))  # 0.4 s after M-1's first write, as recorded
-    assert time.monotonic() - started >= 0.35
+    assert slept == [0.35]
+    now[0] += 5
+    pacer.wait(_write("M-1", "2026-12-06T08:00:00.900Z"))  # its recorded distance has passed already: no wait
+    assert slept == [0.35]
 
 
 def test_a_reference_partner_session_replays_with_no_difference(tmp_path: Path) -> None:
