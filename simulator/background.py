@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from simulator.domain.errors import SandboxGone
 from simulator.services.timeline import Timeline
 from simulator.store import Store
 from simulator.store.records import Limits
@@ -31,6 +32,8 @@ def every(
         while not halt.wait(seconds):
             try:
                 job()
+            except SandboxGone:  # a deleted workspace's: this process stops its jobs within about a second
+                log.debug("%s: the workspace is gone", name)
             except Exception:  # a broken entry or a busy database must not stop the job for good
                 log.exception("%s: could not run", name)
 

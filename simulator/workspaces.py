@@ -23,7 +23,7 @@ from .api.control.workspaces import WORKSPACE
 from .api.errors import refusal
 from .app import create_app, stop_background
 from .background import every
-from .domain.errors import NotFoundError
+from .domain.errors import NotFoundError, SandboxGone
 from .services.workspaces import Workspaces
 from .services.world import World
 from .store import Store, WorkspaceCatalog, open_catalog, open_store
@@ -87,7 +87,10 @@ class WorkspaceRouter:
             return self._unknown(name, slash + rest, start_response)
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + path[: 3 + len(name)]
         environ["PATH_INFO"] = slash + rest
-        return app(environ, start_response)
+        try:
+            return app(environ, start_response)
+        except SandboxGone as gone:  # deleted by another process since this one last looked at the catalog
+            return self._not_found(slash + rest, str(gone), start_response)
 
     def _unknown(self, name: str, rest: str, start_response: StartResponse) -> Iterable[bytes]:
         shown = name if len(name) <= 60 else name[:60] + "…"
@@ -96,6 +99,9 @@ class WorkspaceRouter:
             f'{{"Name": "{shown}"}} on the base URL without /w/ (or toluna-sandbox workspace create NAME), then '
             "call the BaseURL it answers"
         )
+        return self._not_found(rest, message, start_response)
+
+    def _not_found(self, rest: str, message: str, start_response: StartResponse) -> Iterable[bytes]:
         body, content_type = refusal(rest or "/", 404, message, self.default.jinja_env)
         start_response("404 Not Found", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]

@@ -44,6 +44,17 @@ class NotFoundError(SandboxError):
     status = 404
 
 
+class SandboxGone(NotFoundError):
+    """The store under a request or a background job is gone: its workspace was deleted a moment ago, by this
+    process or another one (each stops serving a deleted workspace within about a second)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This workspace was deleted. Fix: create it again with POST /_sandbox/workspaces on the base URL "
+            "without /w/ (or toluna-sandbox workspace create NAME), then call the BaseURL it answers"
+        )
+
+
 class ConflictError(SandboxError):
     """409: a member that exists already, or a second write of a member within 1000 ms."""
 

@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from simulator.domain.errors import SandboxGone
 from simulator.store.port import OutboxRepo
 from simulator.store.records import Claimed
 
@@ -54,6 +55,8 @@ class Dispatcher:
             try:
                 if not self.step():
                     self._idle()
+            except SandboxGone:  # a deleted workspace's: this process stops its dispatcher within about a second
+                self._stopped.wait(IDLE_WAIT)
             except Exception:  # a busy database or a broken row must not stop deliveries for good
                 log.exception("notification dispatcher")
                 time.sleep(IDLE_WAIT)
@@ -110,6 +113,8 @@ class Dispatcher:
             latency = (time.perf_counter() - started) * 1000
             try:
                 self.outbox.record(item, self.owner, status, error, latency, excerpt)
+            except SandboxGone:
+                log.debug("notification %s: its workspace is gone", item.id)
             except Exception:
                 log.exception("notification %s: could not record the attempt", item.id)
             self._free.release()

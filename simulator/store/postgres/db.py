@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from ...domain.errors import SandboxGone
 from ..sql.database import AfterCommit
 from .live import PostgresLive
 from .schema import IDENTITY_TABLES, MIGRATIONS, RESTARTING_IDS, SCHEMA_VERSION
@@ -132,7 +133,17 @@ class Database(AfterCommit):
         if os.getpid() != self._pid:  # a forked server worker: its parent's connections are not its own
             self._pid, self.pool = os.getpid(), self._open_pool()
         with self.pool.connection() as raw:
-            yield raw
+            try:
+                yield raw
+            except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as exc:
+                if self.schema != "public" and not self._schema_exists():
+                    raise SandboxGone from exc
+                raise
+
+    def _schema_exists(self) -> bool:
+        """Whether this sandbox's schema is still there (a workspace's is dropped when it is deleted)."""
+        with self.pool.connection() as raw:
+            return raw.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone() is not None
 
     # --- schema ----------------------------------------------------------------------------------------------
     def _migrate(self, raw: psycopg.Connection[Any]) -> None:
