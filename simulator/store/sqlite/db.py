@@ -105,7 +105,8 @@ _VERSION = "SELECT value FROM meta WHERE key = 'version'"
 #: Schema version -> the tables whose definition changed since: their rows are carried into the new definition
 #: (same columns, new ones take their default), every other table is kept as it is.
 #: 5: outbox, journal and fault rule ids became AUTOINCREMENT (never reused), control replies got their time.
-#: 6: panels keep their scenario order in ``position`` (carried panels all take 0: ordered by GUID among themselves).
+#: 6: panels keep their scenario order in ``position`` (carried panels take their row order, the order they were
+#: loaded in).
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     5: ("outbox", "journal", "faults", "control_replies", "panels"),
     6: ("panels",),
@@ -123,9 +124,12 @@ def _carry_out(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:
 def _carry_in(conn: sqlite3.Connection, tables: list[str]) -> None:
     """Put the rows moved aside back into the tables just created anew."""
     for table in tables:
-        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA temp.table_info(carry_{table})"))
-        conn.execute(f"INSERT INTO main.{table}({columns}) SELECT {columns} FROM temp.carry_{table}")
+        names = [r[1] for r in conn.execute(f"PRAGMA temp.table_info(carry_{table})")]
+        columns = ", ".join(names)
+        conn.execute(f"INSERT INTO main.{table}({columns}) SELECT {columns} FROM temp.carry_{table} ORDER BY rowid")
         conn.execute(f"DROP TABLE temp.carry_{table}")
+        if table == "panels" and "position" not in names:  # before schema 7 the scenario's order was the rows'
+            conn.execute("UPDATE main.panels SET position = rowid")
 
 
 class Database(AfterCommit):

@@ -94,6 +94,23 @@ def test_a_file_of_the_previous_schema_keeps_its_outbox_and_state(tmp_path: Path
     assert queue(store, 8) == [8]  # the carried table counts on from the rows it was given
 
 
+def test_a_file_from_before_panel_positions_keeps_its_panels_in_scenario_order(tmp_path: Path) -> None:
+    path = tmp_path / "v6.db"
+    v6 = SCHEMA.replace(" position INTEGER NOT NULL DEFAULT 0,", "", 1)
+    assert v6 != SCHEMA
+    with sqlite3.connect(path) as conn:
+        conn.executescript(v6)
+        conn.execute("PRAGMA user_version = 6")
+        conn.executemany("INSERT INTO panels(guid, doc) VALUES (?, '{}')", [("z-first",), ("a-second",), ("m-third",)])
+    store = SqliteStore(path)
+    assert [r[0] for r in store.db.read("SELECT guid FROM panels ORDER BY position, guid")] == [
+        "z-first",
+        "a-second",
+        "m-third",
+    ]
+    store.close()
+
+
 # --- a real server --------------------------------------------------------------------------------------------
 def _outbox(sandbox: Sandbox, **params: object) -> dict:
     resp = sandbox.control("GET", "outbox", params={"limit": 1000, **params})
