@@ -262,6 +262,31 @@ def invite_attempts(requests: list[Request]) -> list[InviteAttempt]:
     return out
 
 
+def in_turn(attempts: list[InviteAttempt]) -> list[InviteAttempt]:
+    """One invite of each quota in turn, so that a cap on visits still reaches every quota."""
+    by_quota: dict[int, list[InviteAttempt]] = {}
+    for a in attempts:
+        by_quota.setdefault(a.quota, []).append(a)
+    out: list[InviteAttempt] = []
+    while by_quota:
+        for quota in list(by_quota):
+            out.append(by_quota[quota].pop(0))
+            if not by_quota[quota]:
+                del by_quota[quota]
+    return out
+
+
+def partner_requests(entries: list[dict[str, Any]]) -> list[Request]:
+    """The journal entries the partner made (not the suite's own calls), in the order they were sent: two workers'
+    entries may be stored out of order."""
+    made = [
+        Request.from_entry(e)
+        for e in entries
+        if not (e["request_headers"].get("User-Agent") or "").startswith(USER_AGENT)
+    ]
+    return sorted(made, key=lambda r: r.wall)
+
+
 def _forced_quotas(note: str) -> set[int]:
     """The quotas of a bulk request whose answers a fault rule forced (the journal's note names them)."""
     if not note.startswith("fault rule forced"):

@@ -36,12 +36,12 @@ from . import __version__
 from . import checks as _checks  # noqa: F401  (registers every check)
 from . import http as suite_http
 from .config import SCENARIO_PARTNER_BASE, RunConfig
-from .facts import USER_AGENT, Facts, InviteAttempt, Phase, PlayedVisit, Request, cache_expires, invite_attempts
+from .facts import Facts, Phase, PlayedVisit, Request, cache_expires, in_turn, invite_attempts, partner_requests
 from .model import Evidence, Report, Result, Status
 from .partner import Partner, PartnerStartError
 from .registry import Verdict, excluded, judge, select
 from .sandbox import LocalSandbox, SandboxClient, SandboxError
-from .secrets import Masker
+from .secrets import Masker, header_values
 from .visits import Player
 from .world import World
 
@@ -59,7 +59,7 @@ class RunError(RuntimeError):
 class Run:
     def __init__(self, config: RunConfig, progress: Progress | None = None) -> None:
         self.config = config
-        self.masker = Masker([config.encryption_key, *_header_values(config.notification_headers)])
+        self.masker = Masker([config.encryption_key, *header_values(config.notification_headers)])
         shown = progress or (lambda _message: None)
         self.say: Progress = lambda message: shown(self.masker(message))
         self.http = suite_http.session(repeat_sent=True)
@@ -128,7 +128,7 @@ class Run:
     # --- driving the partner --------------------------------------------------------------------------------
     def _drive(self, client: SandboxClient, doc: dict[str, Any], facts: Facts) -> None:
         self._configure(client, facts)
-        self.mark = self._last_id(client)
+        self.mark = client.last_journal_id()
         self.outbox_mark = client.call("GET", "outbox", params={"limit": 1})["LastID"]
         facts.inventory = self._inventory(client.base_url, facts.panel, facts.api_key)
         plan = doc.get("conformance") or {}
@@ -299,7 +299,7 @@ class Run:
         taken a quota at a time in turn: the others stay unused, as invites members never click."""
         fresh = [a for a in invite_attempts(self._partner_requests(client)) if a.url and a.url not in self.played]
         room = self.config.visits_per_cycle - sum(1 for v in self.visits if v.phase == self.phase)
-        for attempt in _round_robin(fresh)[: max(room, 0)]:
+        for attempt in in_turn(fresh)[: max(room, 0)]:
             start = self.partner.respondent(attempt.member, attempt.quota) if self.config.respondent else None
             outcome = next(self.outcomes)
             self.visits.append(
@@ -347,18 +347,8 @@ class Run:
         )
         return resp.json() if resp.ok else {}
 
-    @staticmethod
-    def _last_id(client: SandboxClient) -> int:
-        return int(client.call("GET", "journal/count")["LastID"])
-
     def _partner_requests(self, client: SandboxClient) -> list[Request]:
-        entries = client.journal(after=self.mark)
-        requests_ = [
-            Request.from_entry(e)
-            for e in entries
-            if not (e["request_headers"].get("User-Agent") or "").startswith(USER_AGENT)
-        ]
-        return sorted(requests_, key=lambda r: r.wall)  # two workers' entries may be stored out of order
+        return partner_requests(client.journal(after=self.mark))
 
     def _admin_token(self) -> str | None:
         """The attached sandbox's admin token: the configuration's, else the environment's."""
@@ -398,27 +388,6 @@ class Run:
         report.receivers = grades(facts, report)
         report.finished = _now()
         return report.masked(self.masker)
-
-
-def _round_robin(attempts: list[InviteAttempt]) -> list[InviteAttempt]:
-    """One invite of each quota in turn, so that a cap on visits still reaches every quota."""
-    by_quota: dict[int, list[InviteAttempt]] = {}
-    for a in attempts:
-        by_quota.setdefault(a.quota, []).append(a)
-    out: list[InviteAttempt] = []
-    while by_quota:
-        for quota in list(by_quota):
-            out.append(by_quota[quota].pop(0))
-            if not by_quota[quota]:
-                del by_quota[quota]
-    return out
-
-
-def _header_values(headers: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for value in headers.values():
-        out += [str(v) for v in value.values()] if isinstance(value, dict) else [str(value)]
-    return out
 
 
 def _now() -> str:

@@ -65,6 +65,10 @@ class SandboxClient:
     def load(self, text: str, name: str) -> dict[str, Any]:
         return self.call("POST", "scenario", data=text.encode(), params={"name": name})
 
+    def last_journal_id(self) -> int:
+        """The id of the newest journal entry: what a run's requests come after."""
+        return int(self.call("GET", "journal/count")["LastID"])
+
     def journal(self, after: int | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Every journal entry after ``after`` (paged through), oldest first."""
         out: list[dict[str, Any]] = []

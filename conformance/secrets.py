@@ -22,6 +22,14 @@ def shown(value: str) -> str:
     return MASK + value[-4:] if len(value) >= 12 else MASK
 
 
+def header_values(headers: dict[str, Any]) -> list[str]:
+    """The values of a table of extra headers, per-URL tables included (``{url: {name: value}}``)."""
+    out: list[str] = []
+    for value in headers.values():
+        out += [str(v) for v in value.values()] if isinstance(value, dict) else [str(value)]
+    return out
+
+
 class Masker:
     """Replaces every known secret value in a text; values shorter than four characters are not worth hiding
     (and would mask ordinary words)."""
