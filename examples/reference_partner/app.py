@@ -91,7 +91,7 @@ class Partner:
                     self._send(200, f"<p>Thank you, {member}.</p>", "text/html; charset=utf-8")
                 elif url.path.startswith("/adapter/credits/"):
                     member = url.path.rsplit("/", 1)[-1]
-                    credits = len(partner.integration.credits.get(member, set()))
+                    credits = partner.integration.credits_of(member)
                     self._send(200, json.dumps({"MemberCode": member, "Credits": credits}))
                 elif url.path.startswith("/adapter/members/"):
                     m = partner.integration.members.get(unquote(url.path.rsplit("/", 1)[-1]))
@@ -149,7 +149,7 @@ class Partner:
                         self._send(400, json.dumps({"Message": "EncryptedValue does not match"}))
                         return
                     try:
-                        partner.integration.notified(kind, doc)
+                        partner.integration.receive(kind, doc)
                     except (KeyError, TypeError, ValueError):
                         self._send(400, json.dumps({"Message": "a notification without the fields of its kind"}))
                         return

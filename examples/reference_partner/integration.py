@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import calendar
 import json
+import queue
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -97,6 +100,7 @@ class Integration:
         self.toluna, self.members = toluna, {m.code: m for m in members}
         self.poll_seconds, self.per_quota = poll_seconds, per_quota
         self.lock = threading.Lock()
+        self.news: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()  # received, not yet applied
         self.inventory: dict[str, Any] = {}
         self.polled_at: float | None = None
         self.expires: datetime | None = None  # the inventory's CacheExpires
@@ -118,9 +122,19 @@ class Integration:
         """Toluna refused the API key: no External Sample call until the key is fixed."""
         return self.toluna.forbidden
 
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """The partner's state to itself: news received meanwhile is applied when it starts, between invites and
+        when it ends."""
+        with self.lock:
+            self.apply_news()
+            yield
+            self.apply_news()
+        self.take_news()  # what came in after the last look, while the lock was still held
+
     # --- one cycle ----------------------------------------------------------------------------------------
     def cycle(self) -> dict[str, int]:
-        with self.lock:
+        with self.busy():
             self.register()
             if self.forbidden:
                 return {"members": len(self.registered), "invites": len(self.invited), "asked": 0}
@@ -231,6 +245,7 @@ class Integration:
         )
 
     def ask(self, m: Member, survey: dict[str, Any], quota: dict[str, Any]) -> int:
+        self.apply_news()  # a quota put on hold a moment ago is not asked for
         if self.forbidden or quota["QuotaID"] in self.held:
             return 0
         answer = self.toluna.invite(m.code, quota["QuotaID"])
@@ -251,7 +266,7 @@ class Integration:
     def respondent(self, member: str, quota: int | None = None) -> str | None:
         """The link this member is sent to (for ``quota`` when named): the invite obtained for it, if any. The
         partner invites in cycles; a member without an invite has no survey now."""
-        with self.lock:
+        with self.busy():
             found = [url for (code, q), url in self.by_quota.items() if code == member and quota in (None, q)]
             return self.link(found[-1]) if found else None
 
@@ -260,26 +275,68 @@ class Integration:
         return invite_url
 
     # --- what Toluna tells the partner --------------------------------------------------------------------
+    def receive(self, kind: str, doc: dict[str, Any]) -> None:
+        """A notification, answered at once whatever the partner is busy with (Toluna waits a few seconds at most):
+        one without the fields of its kind raises KeyError, TypeError or ValueError; any other is queued and applied
+        (``notified``) as soon as the state is free: now, or at the cycle's next invite, or when it ends."""
+        subject(kind, doc)
+        self.news.put((kind, doc))
+        self.take_news()
+
+    def take_news(self) -> None:
+        """Apply the queued news if nothing else holds the state (whoever holds it applies it)."""
+        while not self.news.empty() and self.lock.acquire(blocking=False):
+            try:
+                self.apply_news()
+            finally:
+                self.lock.release()
+
+    def apply_news(self) -> None:
+        """With the lock held: every notification received and not applied yet, in the order received."""
+        while True:
+            try:
+                kind, doc = self.news.get_nowait()
+            except queue.Empty:
+                return
+            self.notified(kind, doc)
+
     def notified(self, kind: str, doc: dict[str, Any]) -> None:
-        """Completions are credited once per member and survey wave, however often they arrive; a quota status
-        older than the last one applied for its quota is ignored (notifications can arrive out of order)."""
-        with self.lock:
-            if kind == "quota":
-                quota, when = int(doc["QuotaID"]), str(doc.get("UpdateDateTimeUTC") or "")
-                if when and self.quota_news.get(quota, "") > when:
-                    return
-                self.quota_news[quota] = when
-                (self.held.discard if _true(doc.get("IsLive")) else self.held.add)(quota)
-            elif kind == "survey":
-                self.closed.add((int(doc["SurveyID"]), int(doc.get("WaveId") or doc.get("WaveID") or 0)))
-            elif kind in ("complete", "terminate"):
-                key = (int(doc["SurveyId"]), int(doc.get("WaveId") or 0))
-                member = self.members.get(str(doc["UniqueCode"]))
-                if member is not None:
-                    quota_full = doc.get("Reason") == "QuotaFull"
-                    member.history[key] = 9 if kind == "complete" else 10 if quota_full else 3
-                if kind == "complete":
-                    self.credits.setdefault(str(doc["UniqueCode"]), set()).add(key)
+        """With the lock held. Completions are credited once per member and survey wave, however often they arrive;
+        a quota status older than the last one applied for its quota is ignored (notifications can arrive out of
+        order)."""
+        about = subject(kind, doc)
+        if kind == "quota":
+            quota, when = about
+            if when and self.quota_news.get(quota, "") > when:
+                return
+            self.quota_news[quota] = when
+            (self.held.discard if _true(doc.get("IsLive")) else self.held.add)(quota)
+        elif kind == "survey":
+            self.closed.add(about)
+        elif kind in ("complete", "terminate"):
+            code, key = about
+            member = self.members.get(code)
+            if member is not None:
+                quota_full = doc.get("Reason") == "QuotaFull"
+                member.history[key] = 9 if kind == "complete" else 10 if quota_full else 3
+            if kind == "complete":
+                self.credits.setdefault(code, set()).add(key)
+
+    def credits_of(self, member: str) -> int:
+        with self.busy():
+            return len(self.credits.get(member, set()))
+
+
+def subject(kind: str, doc: dict[str, Any]) -> Any:
+    """What a notification is about: (quota, its UpdateDateTimeUTC), (survey, wave), or (member, (survey, wave));
+    KeyError, TypeError or ValueError when a field its kind needs is missing or no number."""
+    if kind == "quota":
+        return int(doc["QuotaID"]), str(doc.get("UpdateDateTimeUTC") or "")
+    if kind == "survey":
+        return int(doc["SurveyID"]), int(doc.get("WaveId") or doc.get("WaveID") or 0)
+    if kind in ("complete", "terminate"):
+        return str(doc["UniqueCode"]), (int(doc["SurveyId"]), int(doc.get("WaveId") or 0))
+    return None
 
 
 def _true(value: Any) -> bool:

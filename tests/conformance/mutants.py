@@ -561,7 +561,7 @@ class RespondentDriven(Integration):
     then, for the best quota it matches (or the one asked for)."""
 
     def cycle(self) -> dict[str, int]:
-        with self.lock:
+        with self.busy():
             self.register()
             if not self.forbidden:
                 self.refresh()
@@ -569,7 +569,7 @@ class RespondentDriven(Integration):
             return {"members": len(self.registered), "invites": len(self.invited), "asked": 0}
 
     def respondent(self, member: str, quota: int | None = None) -> str | None:
-        with self.lock:
+        with self.busy():
             m = self.members.get(member)
             if m is None or self.forbidden:
                 return None
