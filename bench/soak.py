@@ -343,15 +343,26 @@ def soak_server(tmp: Path, settings: Settings) -> Iterator[tuple[Sandbox, Receiv
         receiver.server.server_close()
 
 
-def run(settings: Settings, tmp: Path, report: Callable[[Sample], None] = lambda _: None) -> Result:
+def run(
+    settings: Settings,
+    tmp: Path,
+    report: Callable[[Sample], None] = lambda _: None,
+    enough: Callable[[Sample], bool] = lambda _: True,
+    longest: float = 0.0,
+) -> Result:
+    """The load for ``settings.seconds``, and on until a sample is ``enough`` (at most ``longest`` seconds in all):
+    a slow machine gets the same amount of traffic, later."""
     with soak_server(tmp, settings) as (sandbox, receiver, text):
         load = Load(sandbox, receiver, text, settings)
         started = time.monotonic()
         samples = [sample(started, sandbox.process.pid, tmp / "s.db")]
         report(samples[0])
         threads = load.run()
-        while (elapsed := time.monotonic() - started) < settings.seconds:
-            time.sleep(min(settings.sample_seconds, settings.seconds - elapsed))
+        while True:
+            elapsed = time.monotonic() - started
+            if elapsed >= settings.seconds and (elapsed >= longest or enough(samples[-1])):
+                break
+            time.sleep(max(min(settings.sample_seconds, settings.seconds - elapsed), 0.0) or settings.sample_seconds)
             samples.append(sample(started, sandbox.process.pid, tmp / "s.db"))
             report(samples[-1])
         load.stop.set()

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.soak import Settings, run
+from bench.soak import Sample, Settings, run
 
 
 def test_retention_holds_the_tables_under_their_limits_on_a_real_server(tmp_path: Path) -> None:
     settings = Settings(
         seconds=5, sample_seconds=0.5, reload_seconds=2, keep_journal=50, keep_outbox=5, prune_seconds=0.5, pace=0.4
     )
-    result = run(settings, tmp_path)
+
+    def enough(s: Sample) -> bool:  # many times the limits arrived, however slow the machine is
+        return s.arrived["journal"] > 3 * settings.keep_journal and s.arrived["outbox"] > 3 * settings.keep_outbox
+
+    result = run(settings, tmp_path, enough=enough, longest=30)
     last = result.samples[-1]
-    arrived = last.arrived
-    assert arrived["journal"] > 3 * settings.keep_journal and arrived["outbox"] > 3 * settings.keep_outbox, arrived
+    assert enough(last), last.arrived
     assert result.peak("journal") <= result.bound("journal", settings.keep_journal)
     assert result.peak("outbox_done") <= result.bound("outbox", settings.keep_outbox)
     assert result.reloads and all(r.carried and not r.lost for r in result.reloads)
