@@ -362,7 +362,8 @@ def run(
             elapsed = time.monotonic() - started
             if elapsed >= settings.seconds and (elapsed >= longest or enough(samples[-1])):
                 break
-            time.sleep(max(min(settings.sample_seconds, settings.seconds - elapsed), 0.0) or settings.sample_seconds)
+            remaining = settings.seconds - elapsed  # then, past it, one more sample at a time
+            time.sleep(min(settings.sample_seconds, remaining) if remaining > 0 else settings.sample_seconds)
             samples.append(sample(started, sandbox.process.pid, tmp / "s.db"))
             report(samples[-1])
         load.stop.set()
