@@ -50,7 +50,7 @@ class Timeline:
         now = self.store.now()
         fired = []
         for entry_id, entry in self.store.timeline.due(now):
-            if not self.store.timeline.claim(entry_id, now):
+            if self.store.timeline.claim(entry_id, entry) is None:
                 continue
             try:
                 result = self._fire(entry, base_url)

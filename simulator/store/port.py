@@ -189,8 +189,9 @@ class ReportsRepo(Protocol):
 class TimelineRepo(Protocol):
     def due(self, now: datetime) -> list[tuple[int, Any]]: ...
 
-    def claim(self, entry_id: int, now: datetime) -> bool:
-        """Take a due entry to fire it; False when another process took it."""
+    def claim(self, entry_id: int, entry: Any) -> datetime | None:
+        """Take a due entry to fire it: the instant it fired, or None when another process took it, a scenario load
+        replaced it, or the sandbox clock (read with the claim) has not reached it."""
 
     def record(self, entry_id: int, result: str) -> None: ...
 

@@ -1,5 +1,6 @@
-"""The scenario's timeline entries and when each fired. An entry is claimed in one statement before it runs, so
-however many workers watch the clock, each entry fires once."""
+"""The scenario's timeline entries and when each fired. An entry is claimed in one transaction before it runs, so
+however many workers watch the clock, each entry fires once, and only when the clock read in that transaction has
+reached it (a worker that read the clock before a scenario load fires none of the new scenario's entries)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from simulator.domain.timeline import Entry
 
 from .database import Connection, Database
+from .meta import clock_from_text
 
 
 class Timeline:
@@ -28,12 +30,16 @@ class Timeline:
         entries = [(int(r[0]), Entry.from_dict(json.loads(r[1]))) for r in rows]
         return sorted([(i, e) for i, e in entries if e.at <= now], key=lambda item: (item[1].at, item[0]))
 
-    def claim(self, entry_id: int, now: datetime) -> bool:
+    def claim(self, entry_id: int, entry: Entry) -> datetime | None:
+        """Mark ``entry`` fired: only while row ``entry_id`` still holds it unfired and the sandbox clock, read in
+        the same transaction, has reached it. The instant it fired, or None."""
         with self.db.write() as conn:
-            cur = conn.execute(
-                "UPDATE timeline SET fired_at = ? WHERE id = ? AND fired_at IS NULL", (now.isoformat(), entry_id)
-            )
-            return cur.rowcount == 1
+            now = clock_from_text(list(conn.execute("SELECT value FROM meta WHERE key = 'clock'"))).now()
+            rows = list(conn.execute("SELECT doc FROM timeline WHERE id = ? AND fired_at IS NULL", (entry_id,)))
+            if not rows or entry.at > now or Entry.from_dict(json.loads(rows[0][0])) != entry:
+                return None
+            conn.execute("UPDATE timeline SET fired_at = ? WHERE id = ?", (now.isoformat(), entry_id))
+            return now
 
     def record(self, entry_id: int, result: str) -> None:
         with self.db.write() as conn:
