@@ -85,6 +85,11 @@ def _key(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+def sandbox_lock_key(schema: str) -> int:
+    """The advisory lock every exclusive write of the sandbox in ``schema`` holds (and a workspace's drop takes)."""
+    return _key(f"toluna-sandbox:{schema}")
+
+
 def process_tag(pid: int | None = None) -> str:
     """How a process of this host names itself to PostgreSQL (and in the leases its dispatchers hold)."""
     return f"tsbx {socket.gethostname()[:40]} {pid or os.getpid()}"
@@ -101,7 +106,7 @@ class Database(AfterCommit):
     def __init__(self, url: str, schema: str = "public") -> None:
         self.url = url
         self.schema = schema
-        self._lock_key = _key(f"toluna-sandbox:{schema}")
+        self._lock_key = sandbox_lock_key(schema)
         self._local = threading.local()
         self._pid = os.getpid()
         with psycopg.connect(url, connect_timeout=10, **self._kwargs()) as first:  # fails fast, says why

@@ -7,12 +7,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 
 from simulator import workspaces
 from simulator.api.admin import HEADER
 from simulator.scenario.loader import load_file
+from simulator.store import open_catalog
+from simulator.store.workspaces import token_digest
 from simulator.workspaces import WorkspaceRouter
 from tests.support import ES
 
@@ -59,3 +63,38 @@ def test_a_workspace_deleted_by_another_process_answers_404_and_its_jobs_stay_qu
     alarming = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("simulator")]
     assert not alarming, [r.getMessage() for r in alarming]
     assert any("gone" in r.getMessage() for r in caplog.records)  # they did run against it, and said so quietly
+
+
+def _waits_for(monitor: psycopg.Connection, table: str) -> bool:
+    """Whether some connection waits for a lock on workspace ``gone``'s ``table``."""
+    sql = "SELECT 1 FROM pg_locks WHERE NOT granted AND relation = to_regclass(%s)"
+    return monitor.execute(sql, (f"ws_gone.{table}",)).fetchone() is not None
+
+
+def test_a_drop_lets_go_of_a_table_another_process_needs_so_nobody_is_a_deadlock_victim(postgres_url: str) -> None:
+    """Another process holds the workspace's journal (an append) when the delete comes, then asks for its clock,
+    which the drop has already taken: the drop lets go and tries again, the other process goes on, and the delete
+    succeeds once it has committed (neither is aborted as a deadlock's victim)."""
+    catalog = open_catalog(postgres_url)
+    catalog.create("gone", token_digest("t"))
+    catalog.open("gone")  # its schema and tables made
+    other = psycopg.connect(postgres_url, autocommit=True, options="-c search_path=ws_gone")
+    monitor = psycopg.connect(postgres_url, autocommit=True)
+    try:
+        other.execute("BEGIN")
+        other.execute("LOCK TABLE journal IN ROW EXCLUSIVE MODE")
+        with ThreadPoolExecutor(1) as pool:
+            deleting = pool.submit(catalog.delete, "gone")
+            deadline = time.monotonic() + 10
+            while not _waits_for(monitor, "journal") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert _waits_for(monitor, "journal"), "the drop never came to the journal"
+            other.execute("SELECT value FROM meta").fetchall()  # taken by the drop before the journal
+            other.execute("COMMIT")
+            assert deleting.result(timeout=60) is True
+        gone = monitor.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'ws_gone'").fetchone()
+        assert gone is None and catalog.get("gone") is None
+    finally:
+        other.close()
+        monitor.close()
+        catalog.close()
