@@ -89,6 +89,7 @@ class PostgresCatalog(OpenStores):
         def create(conn: psycopg.Connection[Any]) -> None:
             if conn.execute("SELECT 1 FROM public.sandbox_workspaces WHERE name = %s", (name,)).fetchone():
                 raise WorkspaceExists(name)
+            self._forget(name)
             _drop(conn, name)  # left by a process after a delete
             conn.execute(
                 "INSERT INTO public.sandbox_workspaces VALUES (%s, %s, %s)", (name, token_digest, record.created_at)
@@ -96,7 +97,6 @@ class PostgresCatalog(OpenStores):
             conn.execute(_BUMP)
 
         with self._lock:
-            self._forget(name)
             self._changing_catalog(create)
         return record
 
